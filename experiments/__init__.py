@@ -1,0 +1,2 @@
+"""hyperribbon.experiments: reproductions, demos and the command-line interface."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""hyperribbon.numerics: exact engines, accurate spectra, simulators."""
+__all__: list[str] = []
