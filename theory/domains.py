@@ -13,7 +13,7 @@ Examples
 >>> step.contains(0.5, {"lambda1": 1.0})
 True
 >>> step.describe({"lambda1": 1.0})
-'in (0, 2/λ1(K)) = (0, 2.0)'
+'in (0, 2/λ1(K)) = (0, 2)'
 >>> step.contains(2.0, {"lambda1": 1.0})
 False
 """

@@ -1,0 +1,227 @@
+"""Verdicts: what a lemma check answers, with both sides, margins and the deciding precision.
+
+A verdict is never ``holds`` or ``fails`` from a difference below the numerical noise floor: each
+side of each comparison carries an absolute error bound, and a comparison is decided only when the
+error intervals of the two sides are separated. Otherwise the lemma escalates precision and, when
+the highest precision cannot separate them either, answers ``undecided``.
+"""
+from __future__ import annotations
+
+import enum
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+
+__all__ = ["Status", "Comparison", "Verdict", "decide"]
+
+
+class Status(str, enum.Enum):
+    HOLDS = "holds"
+    FAILS = "fails"
+    NOT_APPLICABLE = "not_applicable"
+    UNDECIDED = "undecided"
+
+
+_RELATIONS = ("<=", ">=", "==")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One family of scalar comparisons ``lhs REL rhs``, one entry per index.
+
+    Parameters
+    ----------
+    name : str
+        What is compared, e.g. ``"λ_{1+2i}/λ_1 ≤ 4ρ^{-2i}/(1+ρ^{-4i})²"``.
+    index : (m,) array_like
+        The label of each entry (e.g. the eigenvalue index i, 1-based).
+    lhs, rhs : (m,) array_like
+        The two sides.
+    lhs_err, rhs_err : (m,) array_like
+        Absolute error bounds of the two sides at the precision used.
+    relation : {"<=", ">=", "=="}
+        For ``"=="`` (identities) an entry holds when the discrepancy is within the sum of the
+        error bounds, and fails when it exceeds ``fail_factor`` times that sum.
+    """
+
+    name: str
+    index: np.ndarray
+    lhs: np.ndarray
+    rhs: np.ndarray
+    lhs_err: np.ndarray
+    rhs_err: np.ndarray
+    relation: str = "<="
+    fail_factor: float = 100.0
+
+    def __post_init__(self):
+        if self.relation not in _RELATIONS:
+            raise ValueError(f"relation must be one of {_RELATIONS}, got {self.relation!r}")
+        arrays = {}
+        for name in ("index", "lhs", "rhs", "lhs_err", "rhs_err"):
+            arrays[name] = np.atleast_1d(np.asarray(getattr(self, name), dtype=float))
+        m = arrays["lhs"].size
+        for name, a in arrays.items():
+            if a.size == 1 and m > 1:
+                a = np.full(m, a.item())
+            object.__setattr__(self, name, a)
+
+    @property
+    def statuses(self) -> np.ndarray:
+        """Per-entry status strings."""
+        lo_l, hi_l = self.lhs - self.lhs_err, self.lhs + self.lhs_err
+        lo_r, hi_r = self.rhs - self.rhs_err, self.rhs + self.rhs_err
+        out = np.full(self.lhs.size, Status.UNDECIDED.value, dtype=object)
+        if self.relation == "<=":
+            out[hi_l <= lo_r] = Status.HOLDS.value
+            out[lo_l > hi_r] = Status.FAILS.value
+        elif self.relation == ">=":
+            out[lo_l >= hi_r] = Status.HOLDS.value
+            out[hi_l < lo_r] = Status.FAILS.value
+        else:
+            gap = np.abs(self.lhs - self.rhs)
+            tol = self.lhs_err + self.rhs_err
+            out[gap <= tol] = Status.HOLDS.value
+            out[gap > self.fail_factor * tol] = Status.FAILS.value
+        nan = ~(np.isfinite(self.lhs) & np.isfinite(self.rhs))
+        out[nan] = Status.UNDECIDED.value
+        return out
+
+    @property
+    def margins(self) -> np.ndarray:
+        """Per-entry margin as a ratio; > 1 means the comparison holds with room to spare.
+
+        ``<=``: rhs/lhs; ``>=``: lhs/rhs; ``==``: (error bound)/(discrepancy).
+        """
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.relation == "<=":
+                m = np.where(self.lhs > 0, self.rhs / self.lhs, np.inf)
+                m = np.where((self.lhs > 0) & (self.rhs <= 0), 0.0, m)
+            elif self.relation == ">=":
+                m = np.where(self.rhs > 0, self.lhs / self.rhs, np.inf)
+                m = np.where((self.rhs > 0) & (self.lhs <= 0), 0.0, m)
+            else:
+                gap = np.abs(self.lhs - self.rhs)
+                m = np.where(gap > 0, (self.lhs_err + self.rhs_err) / gap, np.inf)
+        return m
+
+    def status(self) -> Status:
+        return _combine(self.statuses)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "relation": self.relation,
+                "index": _jsonable(self.index), "lhs": _jsonable(self.lhs),
+                "rhs": _jsonable(self.rhs), "lhs_err": _jsonable(self.lhs_err),
+                "rhs_err": _jsonable(self.rhs_err), "status": list(self.statuses),
+                "margin": _jsonable(self.margins)}
+
+
+def _combine(statuses: Sequence[str]) -> Status:
+    statuses = list(statuses)
+    if any(s == Status.FAILS.value for s in statuses):
+        return Status.FAILS
+    if statuses and all(s == Status.HOLDS.value for s in statuses):
+        return Status.HOLDS
+    if not statuses:
+        return Status.HOLDS
+    return Status.UNDECIDED
+
+
+def decide(comparisons: Sequence[Comparison]) -> Status:
+    """The overall status of several comparison families (fails beats undecided beats holds)."""
+    return _combine([s for c in comparisons for s in c.statuses])
+
+
+def _jsonable(a):
+    out = []
+    for x in np.asarray(a, dtype=float).ravel():
+        out.append(x if math.isfinite(x) else ("inf" if x > 0 else "-inf" if x < 0 else "nan"))
+    return out
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer of :meth:`hyperribbon.theory.lemma.Lemma.check`.
+
+    Attributes
+    ----------
+    lemma_id : str
+    status : Status
+    comparisons : tuple of Comparison
+        Both sides of every comparison, with error bounds (empty when not applicable).
+    precision : str
+        The precision level that decided (or the highest tried, when undecided).
+    failed_assumptions : tuple of str
+        Names of the assumptions the problem violates (``not_applicable`` verdicts).
+    notes : tuple of str
+    problem : dict
+        The problem's parameters.
+    """
+
+    lemma_id: str
+    status: Status
+    comparisons: tuple = ()
+    precision: str = ""
+    failed_assumptions: tuple = ()
+    notes: tuple = ()
+    problem: dict = field(default_factory=dict)
+
+    @property
+    def holds(self) -> bool:
+        return self.status is Status.HOLDS
+
+    @property
+    def margin(self) -> float:
+        """Worst margin over every entry (a ratio; < 1 only if some entry fails or is tight)."""
+        ms = [float(np.min(c.margins)) for c in self.comparisons if c.lhs.size]
+        return min(ms) if ms else math.nan
+
+    def worst(self) -> Optional[tuple]:
+        """``(comparison name, index, lhs, rhs, margin)`` of the entry with the smallest margin."""
+        best = None
+        for c in self.comparisons:
+            if not c.lhs.size:
+                continue
+            k = int(np.argmin(c.margins))
+            cand = (c.name, c.index[k], c.lhs[k], c.rhs[k], c.margins[k])
+            if best is None or cand[4] < best[4]:
+                best = cand
+        return best
+
+    def to_dict(self) -> dict:
+        return {"lemma": self.lemma_id, "status": self.status.value,
+                "margin": _jsonable([self.margin])[0], "precision": self.precision,
+                "failed_assumptions": list(self.failed_assumptions), "notes": list(self.notes),
+                "problem": {k: (v if not isinstance(v, float) or math.isfinite(v) else str(v))
+                            for k, v in self.problem.items()},
+                "comparisons": [c.to_dict() for c in self.comparisons]}
+
+    def to_json(self, **kwargs) -> str:
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def table(self, max_rows: int = 12) -> str:
+        """A plain-text table of the verdict: one row per compared entry (worst first)."""
+        lines = [f"{self.lemma_id}: {self.status.value.upper()}"
+                 + (f"  (worst margin {self.margin:.4g}, decided at {self.precision})"
+                    if self.comparisons else "")]
+        for a in self.failed_assumptions:
+            lines.append(f"  assumption violated: {a}")
+        for c in self.comparisons:
+            lines.append(f"  {c.name}")
+            lines.append(f"    {'index':>6}  {'lhs':>12}  {'rhs':>12}  {'margin':>10}  status")
+            order = np.argsort(c.margins, kind="stable")[:max_rows]
+            st = c.statuses
+            for k in sorted(order):
+                lines.append(f"    {c.index[k]:>6.0f}  {c.lhs[k]:>12.5g}  {c.rhs[k]:>12.5g}  "
+                             f"{c.margins[k]:>10.4g}  {st[k]}")
+            if c.lhs.size > max_rows:
+                lines.append(f"    ... {c.lhs.size - max_rows} more entries (the {max_rows} "
+                             "with the smallest margins are shown)")
+        for n in self.notes:
+            lines.append(f"  note: {n}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
