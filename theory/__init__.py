@@ -1,6 +1,17 @@
-"""hyperribbon.theory: the thesis's statements as executable objects (no torch)."""
+"""hyperribbon.theory: the thesis's statements as executable objects (no torch).
+
+>>> from hyperribbon.theory import linear_gd, registry
+>>> registry.get("5.2.3") is linear_gd.LEMMA_5_2_3
+True
+"""
 from .errors import AssumptionViolated, HyperribbonError, InvalidArgument, PrecisionExhausted
 from .domains import Domain
+from .verdict import Comparison, Status, Verdict
+from .lemma import Assumption, Lemma, Precision, SymbolicStatus
+from .problems import LINEAR_GD_DOMAINS, LinearGDProblem, Normalization, sloppy_spectrum
+from . import gd_closed_forms, linear_gd, registry, symbolic
 
 __all__ = ["AssumptionViolated", "HyperribbonError", "InvalidArgument", "PrecisionExhausted",
-           "Domain"]
+           "Domain", "Comparison", "Status", "Verdict", "Assumption", "Lemma", "Precision",
+           "SymbolicStatus", "LINEAR_GD_DOMAINS", "LinearGDProblem", "Normalization",
+           "sloppy_spectrum", "gd_closed_forms", "linear_gd", "registry", "symbolic"]

@@ -21,7 +21,7 @@ import numpy as np
 
 from ._validate import as_real_vector
 
-__all__ = ["one_minus_power", "k_T_diagonal", "sigma_w_eigenvalues", "lambda_tilde",
+__all__ = ["one_minus_power", "bernoulli_gap", "k_T_diagonal", "sigma_w_eigenvalues", "lambda_tilde",
            "target_gramian", "p2_eigenvalue", "rho_thesis", "k_star_thesis", "cayley_interval"]
 
 
@@ -45,6 +45,39 @@ def one_minus_power(s, m) -> np.ndarray:
         a_abs = s[big] - 1.0
         sign = np.where(np.mod(m[big], 2) == 0, 1.0, -1.0)
         out[big] = 1.0 - sign * np.power(a_abs, m[big])
+    return out
+
+
+def bernoulli_gap(s, m: int) -> np.ndarray:
+    r""":math:`ms - 1 + (1-s)^m = ms - (1 - (1-s)^m) \ge 0` (Bernoulli), without cancellation.
+
+    For :math:`ms < 1/2` the series :math:`\sum_{k\ge2}\binom{m}{k}(-s)^k` is summed
+    (alternating with decreasing terms); otherwise the direct difference is accurate.
+
+    Examples
+    --------
+    >>> float(bernoulli_gap(1e-9, 2))   # (2e-9) - 1 + (1 - 1e-9)**2 = 1e-18 exactly
+    1e-18
+    """
+    s = np.asarray(s, dtype=float)
+    m = int(m)
+    out = np.asarray(m * s - one_minus_power(s, m), dtype=float)
+    small = (m * s < 0.5) & (s < 1.0)
+    if np.any(small):
+        ss = s[small] if out.ndim else s
+        term = m * (m - 1) / 2.0 * ss**2
+        acc = np.zeros_like(ss)
+        kk = 2
+        while kk <= m:
+            acc = acc + term
+            if np.all(np.abs(term) <= 1e-18 * np.abs(acc)):
+                break
+            term = term * (-(m - kk) * ss / (kk + 1))
+            kk += 1
+        if out.ndim:
+            out[small] = acc
+        else:
+            out = np.asarray(acc)
     return out
 
 
