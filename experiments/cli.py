@@ -1,0 +1,101 @@
+"""The ``hyperribbon`` command line: a thin shell over functions callable from Python.
+
+``hyperribbon lemmas``          the registry (ids, thesis numbers, provenance, symbolic status)
+``hyperribbon verify KEY ...``  verdict table(s) for a lemma on a sloppy problem (``all`` checks all)
+``hyperribbon errata``          the regenerated errata table
+``hyperribbon demo --out DIR``  the main demonstration (report + figures)
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from hyperribbon.theory.errors import HyperribbonError
+
+from . import verify as _verify
+
+DEF = _verify.DEFAULTS
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """hyperribbon: executable theory of the geometry of training trajectories."""
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def lemmas(as_json):
+    """List the registered lemmas."""
+    rows = _verify.lemma_table()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{'number':<10} {'variant':<20} {'id':<30} title")
+    for r in rows:
+        click.echo(f"{r['number']:<10} {r['variant']:<20} {r['id']:<30} {r['title']}")
+        click.echo(f"{'':<10} {'':<20} {'':<30} {r['provenance']}; {r['symbolic']}")
+
+
+@main.command()
+@click.argument("key", default="all")
+@click.option("--n", type=int, default=DEF["n"], show_default=True, help="Number of samples.")
+@click.option("--c", type=float, default=DEF["c"], show_default=True,
+              help="Slope of the sloppy spectrum λ_i = λ1·e^{-c(i-1)}.")
+@click.option("--alpha", type=float, default=DEF["alpha"], show_default=True, help="Step size α.")
+@click.option("--T", "T", type=int, default=DEF["T"], show_default=True,
+              help="Training iterations (trajectory length).")
+@click.option("--sigma-w2", type=float, default=DEF["sigma_w2"], show_default=True,
+              help="Initialisation variance σw² (prediction space: Cov(r0) = σw²K + yyᵀ).")
+@click.option("--sigma-star2", type=float, default=DEF["sigma_star2"], show_default=True,
+              help="Target variance σ*² (E‖y‖² = σ*² tr K).")
+@click.option("--lambda1", type=float, default=DEF["lambda1"], show_default=True,
+              help="Largest eigenvalue of K.")
+@click.option("--seed", type=int, default=DEF["seed"], show_default=True,
+              help="Seed of the random targets.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def verify(key, n, c, alpha, T, sigma_w2, sigma_star2, lambda1, seed, as_json):
+    """Check lemma KEY (id, number such as 5.2.3, equation such as 5.2.10, or 'all')."""
+    try:
+        verdicts = _verify.verify(key, n=n, c=c, alpha=alpha, T=T, sigma_w2=sigma_w2,
+                                  sigma_star2=sigma_star2, lambda1=lambda1, seed=seed)
+    except HyperribbonError as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps([v.to_dict() for v in verdicts], indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"problem: n={n} c={c} alpha={alpha} T={T} sigma_w2={sigma_w2} "
+                   f"sigma_star2={sigma_star2} lambda1={lambda1} seed={seed}")
+        for v in verdicts:
+            click.echo(v.table())
+            click.echo("")
+    if any(v.status.value == "fails" for v in verdicts) and key != "all":
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def errata(as_json):
+    """Regenerate the errata table (statements that fail as written)."""
+    rows = _verify.errata_rows()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        from hyperribbon.theory.errata import to_markdown
+        click.echo(to_markdown(rows))
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False), default="out/demo", show_default=True)
+@click.option("--quick", is_flag=True, help="Smaller Monte-Carlo ensemble (for tests).")
+@click.option("--seed", type=int, default=0, show_default=True)
+def demo(out, quick, seed):
+    """Verify every Chapter 5 lemma on the Fig 5.2 setting; write report.md and figures."""
+    from .demo import run_demo
+    report = run_demo(out, quick=quick, seed=seed)
+    click.echo(f"wrote {report}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
