@@ -1,6 +1,7 @@
 """Validation helpers run at the top of public functions (private)."""
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -48,8 +49,10 @@ def as_real_matrix(x, argument: str, owner: str, *, shape: tuple | None = None,
 
 
 def as_int(x, argument: str, owner: str, *, minimum: int | None = None) -> int:
-    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
-        if isinstance(x, numbers.Real) and float(x).is_integer():
+    if isinstance(x, bool):
+        raise InvalidArgument(argument, owner, "be an integer (not a boolean)", x)
+    if not isinstance(x, numbers.Integral):
+        if isinstance(x, numbers.Real) and math.isfinite(float(x)) and float(x).is_integer():
             x = int(x)
         else:
             raise InvalidArgument(argument, owner, "be an integer", x)

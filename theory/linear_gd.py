@@ -32,7 +32,7 @@ from .registry import register
 
 T = sp.Symbol("T", positive=True, integer=True)
 
-__all__ = ["LEMMA_5_2_1", "LEMMA_5_2_2", "LEMMA_5_2_2_MEAN", "LEMMA_5_2_3",
+__all__ = ["LEMMA_5_2_1", "LEMMA_5_2_1_EXACT", "LEMMA_5_2_2", "LEMMA_5_2_2_MEAN", "LEMMA_5_2_3",
            "LEMMA_5_2_3_SMALL_T", "LEMMA_5_2_3_LARGE_T", "EQ_5_2_2", "EQ_5_2_3", "EQ_5_2_4",
            "EQ_5_2_5", "EQ_5_2_7", "EQ_5_2_8", "EQ_5_2_10", "EQ_5_2_11", "bound_5_2_3",
            "rho_of"]
@@ -325,6 +325,32 @@ LEMMA_5_2_1 = register(Lemma(
         ("b/a ≤ 2λ1/λn − 1 when αλ1 ≤ 1 (difference = 2(κ−1)(1−αλ1)/(2−αλ1))",
          symbolic.cayley_ratio_bound),
     )),
+))
+
+
+def _eval_5_2_1_exact(p: LinearGDProblem, precision):
+    from .zolotarev import zolotarev_number
+    m = measure(p, "S1y", precision)
+    r, e = ratios(m)
+    j = np.arange(1, (p.n - 1) // 2 + 1)
+    a, b = cf.cayley_interval(p.lam, p.alpha)
+    rhs = np.array([float(zolotarev_number(int(jj), a, b, dps=30)) for jj in j])
+    return [comparison("λ^y_{1+2i}/λ^y_1 ≤ Z_i([−b,−a],[a,b]) (exact Zolotarev number)", j,
+                       r[2 * j], rhs, e[2 * j], rel_err(rhs, 64))]
+
+
+LEMMA_5_2_1_EXACT = register(Lemma(
+    id="thesis-lemma-5.2.1-exact-zolotarev", number="5.2.1", variant="exact Zolotarev",
+    title="Lemma 5.2.1 with the exact Zolotarev number Z_i of the Cayley interval (sharper)",
+    provenance="Proof of Lemma 5.2.1 (§5.4): Beckermann–Townsend Thm 2.1 gives "
+               "σ_{1+2i} ≤ Z_i σ_1 before the closed-form bound Z_i ≤ 4ρ^{-2i}; a, b are the exact "
+               "ends of the Cayley spectrum, not the bound b/a ≤ 2λ1/λn − 1",
+    statement=[sp.Le(lam_y[1 + 2 * i] / lam_y[1], sp.Symbol("Z_i([-b,-a],[a,b])"))],
+    evaluate=_eval_5_2_1_exact, problem_type=_P,
+    assumptions=(ALPHA_THESIS, TARGETS_NONZERO, N_AT_LEAST_2), normalization="ratio (either)",
+    related=("thesis-lemma-5.2.1",),
+    description="The thesis's 4ρ^{-2i}/(1+ρ^{-4i})² is not the exact Z_i but is an upper bound of "
+                "it (see hyperribbon.theory.zolotarev); this variant is the sharper statement.",
 ))
 
 
