@@ -18,6 +18,12 @@ from . import verify as _verify
 
 DEF = _verify.DEFAULTS
 
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+
+
+def echo_json(obj) -> None:
+    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main():
@@ -25,12 +31,12 @@ def main():
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@json_option
 def lemmas(as_json):
     """List the registered lemmas."""
     rows = _verify.lemma_table()
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        echo_json(rows)
         return
     click.echo(f"{'number':<10} {'variant':<20} {'id':<30} title")
     for r in rows:
@@ -54,7 +60,7 @@ def lemmas(as_json):
               help="Largest eigenvalue of K.")
 @click.option("--seed", type=int, default=DEF["seed"], show_default=True,
               help="Seed of the random targets.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@json_option
 def verify(key, n, c, alpha, T, sigma_w2, sigma_star2, lambda1, seed, as_json):
     """Check lemma KEY (id, number such as 5.2.3, equation such as 5.2.10, or 'all')."""
     try:
@@ -63,7 +69,7 @@ def verify(key, n, c, alpha, T, sigma_w2, sigma_star2, lambda1, seed, as_json):
     except HyperribbonError as exc:
         raise click.UsageError(str(exc)) from None
     if as_json:
-        click.echo(json.dumps([v.to_dict() for v in verdicts], indent=2, ensure_ascii=False))
+        echo_json([v.to_dict() for v in verdicts])
     else:
         click.echo(f"problem: n={n} c={c} alpha={alpha} T={T} sigma_w2={sigma_w2} "
                    f"sigma_star2={sigma_star2} lambda1={lambda1} seed={seed}")
@@ -75,12 +81,12 @@ def verify(key, n, c, alpha, T, sigma_w2, sigma_star2, lambda1, seed, as_json):
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@json_option
 def errata(as_json):
     """Regenerate the errata table (statements that fail as written)."""
     rows = _verify.errata_rows()
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        echo_json(rows)
     else:
         from hyperribbon.theory.errata import to_markdown
         click.echo(to_markdown(rows))
