@@ -45,8 +45,10 @@ def _vandermonde(s: np.ndarray, T: int) -> np.ndarray:
     return 1.0 - cf.one_minus_power(s[:, None], t[None, :])
 
 
-def mp_matrix(problem: LinearGDProblem, matrix: str, dps: int = MP_DPS) -> "mpmath.matrix":
-    """The closed-form ``matrix`` (see :data:`MATRICES`) in mpmath at ``dps`` digits."""
+def mp_matrix(problem: LinearGDProblem, matrix: str, dps: int = MP_DPS,
+              diagonal=None) -> "mpmath.matrix":
+    """The closed-form ``matrix`` (see :data:`MATRICES`) in mpmath at ``dps`` digits; for ``S1``
+    a given ``diagonal`` replaces the closed form of λ^σw (e.g. SGD's extra noise terms)."""
     with mpmath.workdps(dps):
         lam = [mpmath.mpf(float(x)) for x in problem.lam]
         y = [mpmath.mpf(float(x)) for x in problem.yhat]
@@ -55,7 +57,8 @@ def mp_matrix(problem: LinearGDProblem, matrix: str, dps: int = MP_DPS) -> "mpma
         a = [1 - x for x in s]
         n = len(lam)
         sw = [mpmath.mpf(problem.sigma_w2) / alpha * (1 - ai ** (2 * T)) / (2 - si)
-              for ai, si in zip(a, s)]
+              for ai, si in zip(a, s)] if diagonal is None else \
+            [mpmath.mpf(float(v)) for v in diagonal]
         M = mpmath.matrix(n, n)
         if matrix in ("S1y", "S1", "P"):
             for i in range(n):
@@ -76,7 +79,17 @@ def mp_matrix(problem: LinearGDProblem, matrix: str, dps: int = MP_DPS) -> "mpma
 class ExactOracle:
     """Eigenvalues of the §5.2 matrices with error bounds (see module docstring)."""
 
-    def eigenvalues(self, problem: LinearGDProblem, matrix: str, precision) -> Measured:
+    def eigenvalues(self, problem: LinearGDProblem, matrix: str, precision,
+                    diagonal=None) -> Measured:
+        """Descending eigenvalues with error bounds; for ``S1`` a non-negative ``diagonal``
+        (length n, in K's eigenbasis) may replace the closed-form λ^σw."""
+        if diagonal is not None:
+            diagonal = np.asarray(diagonal, dtype=float)
+            if matrix != "S1" or diagonal.shape != (problem.n,) or np.any(diagonal < 0) \
+                    or not np.all(np.isfinite(diagonal)):
+                raise InvalidArgument("diagonal", "ExactOracle.eigenvalues",
+                                      "be a finite non-negative vector of length n, with "
+                                      "matrix='S1'", diagonal)
         if matrix not in MATRICES:
             raise InvalidArgument("matrix", "ExactOracle.eigenvalues", f"be one of {MATRICES}",
                                   matrix)
@@ -86,22 +99,25 @@ class ExactOracle:
                                              problem.T))
             return Measured(v, 16 * EPS * np.abs(v), "closed form (5.2.10)")
         if precision is Precision.FLOAT64:
-            return self._float64(problem, matrix)
+            return self._float64(problem, matrix, diagonal)
         if precision is Precision.STRUCTURED:
-            return self._structured(problem, matrix)
-        return self._mpmath(problem, matrix)
+            return self._structured(problem, matrix, diagonal)
+        return self._mpmath(problem, matrix, diagonal)
 
     # ------------------------------------------------------------------ rungs
     @staticmethod
-    def _float64(problem, matrix) -> Measured:
+    def _float64(problem, matrix, diagonal=None) -> Measured:
         m = pca_matrices(problem)
-        A = {"S1y": m.S1y, "S1": m.P1("sum"), "P": m.P()}[matrix]
+        if diagonal is not None:
+            A = m.S1y + np.diag(diagonal)
+        else:
+            A = {"S1y": m.S1y, "S1": m.P1("sum"), "P": m.P()}[matrix]
         v = _desc(np.linalg.eigvalsh(A))
         scale = max(float(np.max(np.abs(v))), 0.0)
         return Measured(v, np.full(v.size, 8 * problem.n * EPS * scale), "float64 eigvalsh")
 
     @staticmethod
-    def _structured(problem, matrix) -> Measured:
+    def _structured(problem, matrix, diagonal=None) -> Measured:
         try:
             from . import accurate_eig
         except ImportError as exc:  # pragma: no cover - only while the module is missing
@@ -113,24 +129,26 @@ class ExactOracle:
             if problem.n + T > STRUCTURED_MAX_WIDTH:
                 raise PrecisionExhausted(f"the Jacobi factor would have n + T = {problem.n + T} "
                                          f"> {STRUCTURED_MAX_WIDTH} columns")
-            sw = cf.sigma_w_eigenvalues(s, problem.alpha, problem.sigma_w2, T)
+            sw = cf.sigma_w_eigenvalues(s, problem.alpha, problem.sigma_w2, T) \
+                if diagonal is None else diagonal
             if matrix == "S1":
                 F = np.hstack([np.diag(np.sqrt(sw)), problem.yhat[:, None] * _vandermonde(s, T)])
             else:
                 F = np.hstack([np.diag(np.sqrt(sw / T)), centered_target_factor(problem)])
             res = accurate_eig.graded_gram_eigvalsh(F)
         v = _desc(res.values)
-        err = np.abs(v) * res.rel_error_bound
-        if not np.all(np.isfinite(err)):
-            raise PrecisionExhausted("structured error bound is not finite")
+        rel = np.broadcast_to(np.asarray(res.rel_error_bound, dtype=float), v.shape)
+        if not np.all(np.isfinite(rel)):
+            raise PrecisionExhausted("the structured error bound is not finite for this problem")
+        err = np.abs(v) * rel
         return Measured(v, err, f"structured ({res.method})")
 
     @staticmethod
-    def _mpmath(problem, matrix) -> Measured:
+    def _mpmath(problem, matrix, diagonal=None) -> Measured:
         if problem.n > MP_MAX_N:
             raise PrecisionExhausted(f"mpmath rung limited to n ≤ {MP_MAX_N}, got n = {problem.n}")
         with mpmath.workdps(MP_DPS):
-            M = mp_matrix(problem, matrix)
+            M = mp_matrix(problem, matrix, diagonal=diagonal)
             ev = mpmath.eigsy(M, eigvals_only=True)
             v = _desc([float(x) for x in ev])
         scale = float(np.max(np.abs(v))) if v.size else 0.0

@@ -45,8 +45,10 @@ N_AT_LEAST_2 = Assumption("n ≥ 2", lambda p: p.n >= 2, "ratios of distinct eig
 
 
 # ------------------------------------------------------------------ measuring helpers
-def measure(problem, matrix: str, precision: Precision):
-    return oracle.get().eigenvalues(problem, matrix, precision)
+def measure(problem, matrix: str, precision: Precision, diagonal=None):
+    if diagonal is None:
+        return oracle.get().eigenvalues(problem, matrix, precision)
+    return oracle.get().eigenvalues(problem, matrix, precision, diagonal=diagonal)
 
 
 def ratios(m) -> tuple[np.ndarray, np.ndarray]:

@@ -28,11 +28,12 @@ class Measured:
 
 
 class SpectralOracle(Protocol):
-    def eigenvalues(self, problem, matrix: str, precision) -> Measured:
+    def eigenvalues(self, problem, matrix: str, precision, diagonal=None) -> Measured:
         """Descending eigenvalues of ``matrix`` in {"S1y", "S1w", "S1", "P"} for ``problem``.
 
         ``S1y``, ``S1w``, ``S1`` are the *summed* matrices T·P1^y(T), T·P1^σw(T), T·P1(T) of
         eq. (5.2.9); ``P`` is the PCA matrix P(T) of eq. (5.2.5) (mean normalisation).
+        For ``S1``, a non-negative ``diagonal`` (in K's eigenbasis) may replace λ^σw.
         Raises :class:`~.errors.PrecisionExhausted` when the precision is not available.
         """
 
