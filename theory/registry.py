@@ -23,7 +23,7 @@ def register(lemma: Lemma) -> Lemma:
 
 def _load() -> None:
     # Importing the content modules registers their lemmas.
-    from . import kernels, linear_gd, sgd, weight_decay  # noqa: F401
+    from . import deep_linear, kernels, linear_gd, sgd, weight_decay  # noqa: F401
 
 
 def all_lemmas() -> list[Lemma]:
