@@ -76,9 +76,11 @@ def p_xi_eigenvalues(p: SGDProblem) -> np.ndarray:
 
 def sgd_extra_diagonal(p: SGDProblem) -> np.ndarray:
     r"""The noise's addition to :math:`\sum_t E[r_tr_t^\top]`, diagonal in K's eigenbasis:
-    :math:`TP_\xi - \sum_{t<T}K_d^tP_\xi K_d^t`."""
+    :math:`TP_\xi - \sum_{t<T}K_d^tP_\xi K_d^t = P_\xi\sum_{t<T}(I - K_d^{2t})`, evaluated
+    without cancellation (it vanishes exactly at T = 1)."""
     s, T = p.base.s, p.base.T
-    return T * p_xi_eigenvalues(p) - cf.one_minus_power(s, 2 * T) / (p.b * (2.0 - s) ** 2)
+    u = s * (2.0 - s)                       # 1 − a², so that Σ_{t<T}(1 − a^{2t}) = gap/u ≥ 0
+    return p_xi_eigenvalues(p) * cf.bernoulli_gap(u, T) / u
 
 
 def _brute_noise(p: SGDProblem):

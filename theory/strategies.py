@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from .domains import Domain
 from .problems import LINEAR_GD_DOMAINS, LinearGDProblem
 
-__all__ = ["from_domain", "linear_gd_problems"]
+__all__ = ["from_domain", "linear_gd_problems", "sgd_problems", "multi_kernel_problems",
+           "weight_decay_problems", "deep_linear_problems", "strategy_for"]
 
 
 def from_domain(domain: Domain, context=None, *, typical: bool = True) -> st.SearchStrategy:
@@ -68,3 +69,73 @@ def linear_gd_problems(draw, *, max_n: int = 40, thesis_alpha: bool = True,
     seed = draw(st.integers(0, 2**31 - 1))
     return LinearGDProblem.sloppy(n=n, c=c, alpha=alpha, T=T, sigma_w2=sigma_w2,
                                   sigma_star2=sigma_star2, seed=seed)
+
+
+# ---------------------------------------------------------------------------------------------
+# §5.3 problem types
+@st.composite
+def sgd_problems(draw, *, max_n: int = 30):
+    """SGD problems: a thesis-setting base problem and a batch size 1 ≤ b ≤ n."""
+    from .sgd import SGDProblem
+    base = draw(linear_gd_problems(max_n=max_n))
+    b = draw(st.integers(1, base.n))
+    return SGDProblem(base, b)
+
+
+@st.composite
+def multi_kernel_problems(draw, *, max_n: int = 12, max_M: int = 4):
+    """M sloppy kernels with random (or shared) eigenbases and a common λ1 = 1."""
+    from .kernels import MultiKernelProblem
+    D = LINEAR_GD_DOMAINS
+    n = draw(st.integers(2, max_n))
+    M = draw(st.integers(1, max_M))
+    slopes = tuple(draw(st.lists(from_domain(D["c"]), min_size=M, max_size=M)))
+    alpha = min(draw(from_domain(D["alpha"], {"lambda1": 1.0})), 0.999)
+    T = draw(from_domain(D["T"]).map(lambda t: min(t, 2000)))
+    sigma_w2 = draw(st.sampled_from([0.0]) | from_domain(D["sigma_w2"]))
+    return MultiKernelProblem.sloppy(n=n, slopes=slopes, alpha=alpha, T=T, sigma_w2=sigma_w2,
+                                     sigma_star2=draw(from_domain(D["sigma_star2"])),
+                                     seed=draw(st.integers(0, 2**31 - 1)),
+                                     shared_basis=draw(st.booleans()))
+
+
+@st.composite
+def weight_decay_problems(draw, *, max_n: int = 20):
+    """Weight-decay problems with α(λ1 + λ) < 2."""
+    from .weight_decay import WeightDecayProblem
+    base = draw(linear_gd_problems(max_n=max_n, thesis_alpha=False))
+    wd = draw(st.sampled_from([0.0]) | st.floats(1e-4, 2.0))
+    alpha = min(base.alpha, 1.9 / (base.lambda1 + wd))
+    return WeightDecayProblem(base.replace(alpha=alpha, T=min(base.T, 3000)), wd)
+
+
+@st.composite
+def deep_linear_problems(draw):
+    """Small two-layer linear networks, balanced or not, with stable step sizes."""
+    from .deep_linear import DeepLinearProblem
+    n, d, p = draw(st.integers(1, 6)), draw(st.integers(1, 8)), draw(st.integers(1, 4))
+    return DeepLinearProblem.synthetic(n=n, d=d, p=p, alpha=draw(st.floats(1e-4, 0.1)),
+                                       T=draw(st.integers(1, 80)),
+                                       init_scale=draw(st.floats(1e-2, 1.0)),
+                                       balanced=draw(st.booleans()),
+                                       seed=draw(st.integers(0, 2**31 - 1)))
+
+
+def strategy_for(problem_type: type, *, small: bool = False) -> st.SearchStrategy:
+    """The default strategy for a lemma's problem type (``small`` for quick test budgets)."""
+    from .deep_linear import DeepLinearProblem
+    from .kernels import MultiKernelProblem
+    from .sgd import SGDProblem
+    from .weight_decay import WeightDecayProblem
+    table = {
+        LinearGDProblem: lambda: linear_gd_problems(max_n=12 if small else 40),
+        SGDProblem: lambda: sgd_problems(max_n=12 if small else 30),
+        MultiKernelProblem: lambda: multi_kernel_problems(max_n=8 if small else 14),
+        WeightDecayProblem: lambda: weight_decay_problems(max_n=10 if small else 20),
+        DeepLinearProblem: deep_linear_problems,
+    }
+    if problem_type not in table:
+        from .errors import InvalidArgument
+        raise InvalidArgument("problem_type", "strategy_for",
+                              f"be one of {[t.__name__ for t in table]}", problem_type.__name__)
+    return table[problem_type]()
