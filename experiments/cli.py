@@ -60,12 +60,28 @@ def lemmas(as_json):
               help="Largest eigenvalue of K.")
 @click.option("--seed", type=int, default=DEF["seed"], show_default=True,
               help="Seed of the random targets.")
+@click.option("--batch-size", type=int, default=None,
+              help="SGD lemmas: batch size b (default 1).")
+@click.option("--weight-decay", type=float, default=None,
+              help="Weight-decay lemmas: λ (default 0.1).")
+@click.option("--slopes", type=str, default=None,
+              help="Kernel lemmas: comma-separated slopes c^(m) (default 0.2,0.3,0.5).")
+@click.option("--width", type=int, default=None, help="Deep-linear lemmas: width p (default 4).")
 @json_option
-def verify(key, n, c, alpha, T, sigma_w2, sigma_star2, lambda1, seed, as_json):
+def verify(key, n, c, alpha, T, sigma_w2, sigma_star2, lambda1, seed, batch_size, weight_decay,
+           slopes, width, as_json):
     """Check lemma KEY (id, number such as 5.2.3, equation such as 5.2.10, or 'all')."""
     try:
+        slopes_t = None if slopes is None else tuple(float(x) for x in slopes.split(","))
         verdicts = _verify.verify(key, n=n, c=c, alpha=alpha, T=T, sigma_w2=sigma_w2,
-                                  sigma_star2=sigma_star2, lambda1=lambda1, seed=seed)
+                                  sigma_star2=sigma_star2, lambda1=lambda1, seed=seed,
+                                  batch_size=batch_size, weight_decay=weight_decay,
+                                  slopes=slopes_t, width=width)
+    except ValueError as exc:
+        if not isinstance(exc, HyperribbonError):
+            raise click.UsageError(f"Option --slopes must be comma-separated numbers: {exc}") \
+                from None
+        raise click.UsageError(str(exc)) from None
     except HyperribbonError as exc:
         raise click.UsageError(str(exc)) from None
     if as_json:
@@ -89,6 +105,33 @@ def errata(as_json):
         echo_json(rows)
     else:
         from hyperribbon.theory.errata import to_markdown
+        click.echo(to_markdown(rows))
+
+
+@main.command()
+@click.argument("keys", nargs=-1)
+@click.option("--examples", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Examples per lemma.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--database", type=click.Path(file_okay=False),
+              default=".hyperribbon/falsify-db", show_default=True,
+              help="Hypothesis example database kept between runs ('' for none).")
+@click.option("--out", type=click.Path(file_okay=False), default="out/falsify",
+              show_default=True, help="Where falsify.json and falsify.md go.")
+@click.option("--small", is_flag=True, help="Smaller problems (quick runs).")
+@json_option
+def falsify(keys, examples, seed, database, out, small, as_json):
+    """Search for counterexamples to every lemma (or to KEYS), shrinking what it finds."""
+    from .falsify import falsify as run, to_markdown, write_outputs
+    try:
+        rows = run(list(keys) or None, examples=examples, seed=seed, database=database or None,
+                   small=small, progress=True)
+    except HyperribbonError as exc:
+        raise click.UsageError(str(exc)) from None
+    write_outputs(rows, out)
+    if as_json:
+        echo_json(rows)
+    else:
         click.echo(to_markdown(rows))
 
 

@@ -121,8 +121,10 @@ def train_two_layer(p: DeepLinearProblem) -> dict:
         out["kernel"].append(K)
         out["wscale"].append(np.max(np.abs(v @ v.T)) + float(u @ u)
                              + a**2 * (np.max(np.abs(gv @ gv.T)) + float(gu @ gu)))
-        out["scale"].append((np.abs(K) @ np.abs(r)).max() * a + np.abs(r).max()
-                            + a**2 * np.abs(X @ gv.T @ gu).max())
+        # r = prediction − y is computed with an absolute error ~ ε(|prediction| + |y|)
+        pred = np.abs(X @ v.T @ u)
+        out["scale"].append((np.abs(K) @ (pred + np.abs(y))).max() * a + (pred + np.abs(y)).max()
+                            + a**2 * (np.abs(X) @ (np.abs(gv.T) @ np.abs(gu))).max())
         u, v = u - a * gu, v - a * gv
     out["r"].append(X @ v.T @ u - y)
     out["imbalance"].append(v @ v.T - np.outer(u, u))
@@ -160,6 +162,21 @@ def _eval_kernel_invariance(p: DeepLinearProblem, precision):
                        "==")]
 
 
+def _stable(p: DeepLinearProblem) -> bool:
+    X, y, a = p.X, p.y, p.alpha
+    u, v = p.init()
+    r0 = np.max(np.abs(X @ v.T @ u - y)) + 1.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(p.T):
+            r = X @ v.T @ u - y
+            if not np.all(np.isfinite(r)) or np.max(np.abs(r)) > 1e3 * r0:
+                return False
+            u, v = u - a * (v @ (X.T @ r)), v - a * np.outer(u, X.T @ r)
+    return True
+
+
+_STABLE = Assumption("GD stays bounded: max|r_t| ≤ 10³(1 + max|r_0|) for t < T", _stable,
+                     "implicit (step size small enough for the data and the initialisation)")
 _BALANCED = Assumption("balanced initialisation v0v0ᵀ = u0u0ᵀ", lambda p: bool(p.balanced),
                        "§5.3 'Deep linear networks'")
 
@@ -170,6 +187,7 @@ LEMMA_DLN_FIRST_ORDER = register(Lemma(
                "r' = r − αKr + α²X g_vᵀ g_u",
     statement=sp.Eq(sp.Symbol("r_{t+1}"), sp.Symbol(r"r_t - \alpha K(u,v)r_t + O(\alpha^2)")),
     evaluate=_eval_first_order, problem_type=DeepLinearProblem, ladder=(Precision.FLOAT64,),
+    assumptions=(_STABLE,),
 ))
 LEMMA_DLN_CONSERVATION = register(Lemma(
     id="thesis-dln-conservation", number="5.3-dln-conservation",
@@ -177,6 +195,7 @@ LEMMA_DLN_CONSERVATION = register(Lemma(
     provenance="Thesis §5.3 'Deep linear networks' (balanced initialisation paragraph)",
     statement=sp.Eq(sp.Symbol(r"\frac{d}{dt}(v_tv_t^\top)"), sp.Symbol(r"\frac{d}{dt}(u_tu_t^\top)")),
     evaluate=_eval_conservation, problem_type=DeepLinearProblem, ladder=(Precision.FLOAT64,),
+    assumptions=(_STABLE,),
 ))
 LEMMA_DLN_KERNEL_INVARIANCE = register(Lemma(
     id="thesis-dln-kernel-invariance", number="5.3-dln-kernel",
@@ -185,7 +204,7 @@ LEMMA_DLN_KERNEL_INVARIANCE = register(Lemma(
                "invariant for balanced initializations'",
     statement=sp.Eq(sp.Symbol(r"K(u_t,v_t)"), sp.Symbol(r"K(u_0,v_0)")),
     evaluate=_eval_kernel_invariance, problem_type=DeepLinearProblem,
-    assumptions=(_BALANCED,), ladder=(Precision.FLOAT64,),
+    assumptions=(_BALANCED, _STABLE), ladder=(Precision.FLOAT64,),
     description="Fails whenever training moves the weights: vvᵀ − uuᵀ is conserved, but K "
                 "depends on vᵀv and ‖u‖², which grow as the net fits (erratum E8).",
 ))

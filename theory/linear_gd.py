@@ -389,7 +389,7 @@ LEMMA_5_2_2_MEAN = register(Lemma(
 
 
 # =================================================================== (5.2.11) concentration
-def _eval_5_2_11(p: LinearGDProblem, precision, delta: float = 0.05):
+def _eval_5_2_11(p: LinearGDProblem, precision, delta: float = 1e-6):
     mean = p.sigma_star2 * float(math.fsum(p.lam))
     sd = p.sigma_star2 * math.sqrt(2 * math.fsum(p.lam**2))
     dev = abs(p.y_norm2 - mean)

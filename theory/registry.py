@@ -45,16 +45,16 @@ def resolve_key(key: str) -> list[Lemma]:
     k = key.lower().removeprefix("thesis-")
     eq = k.startswith("(") and k.endswith(")") or k.startswith("eq")
     bare = k.strip("()").removeprefix("eq").removeprefix("-").removeprefix("lemma-").strip()
-    number, _, variant = bare.partition("-")
-    hits = []
+    hits, variant = [], ""
     for lem in _REGISTRY.values():
-        num = lem.number.strip("()")
-        is_eq = lem.number.startswith("(")
-        if num != number or (eq and not is_eq):
+        num = lem.number.strip("()").lower()
+        if eq and not lem.number.startswith("("):
             continue
-        if variant and _slug(lem.variant) != variant and not _slug(lem.variant).startswith(variant):
-            continue
-        hits.append(lem)
+        if bare == num:
+            hits.append(lem)
+        elif bare.startswith(num + "-") and _slug(lem.variant).startswith(bare[len(num) + 1:]):
+            variant = bare[len(num) + 1:]
+            hits.append(lem)
     if not variant:
         as_written = [h for h in hits if h.variant == "as written"]
         lemmas = [h for h in as_written if not h.number.startswith("(")]

@@ -114,11 +114,15 @@ def deep_linear_problems(draw):
     """Small two-layer linear networks, balanced or not, with stable step sizes."""
     from .deep_linear import DeepLinearProblem
     n, d, p = draw(st.integers(1, 6)), draw(st.integers(1, 8)), draw(st.integers(1, 4))
-    return DeepLinearProblem.synthetic(n=n, d=d, p=p, alpha=draw(st.floats(1e-4, 0.1)),
-                                       T=draw(st.integers(1, 80)),
-                                       init_scale=draw(st.floats(1e-2, 1.0)),
-                                       balanced=draw(st.booleans()),
+    scale = draw(st.floats(1e-2, 1.0))
+    prob = DeepLinearProblem.synthetic(n=n, d=d, p=p, alpha=1.0, T=draw(st.integers(1, 80)),
+                                       init_scale=scale, balanced=draw(st.booleans()),
                                        seed=draw(st.integers(0, 2**31 - 1)))
+    # step size relative to the curvature the net will reach: ‖X‖²(‖w*‖-ish + p·scale²)
+    import numpy as np
+    curv = np.linalg.norm(prob.X, 2) ** 2 * (1.0 + np.linalg.norm(prob.y) + p * scale**2)
+    alpha = draw(st.floats(1e-3, 0.5)) / curv
+    return DeepLinearProblem(prob.X, prob.y, p, alpha, prob.T, scale, prob.balanced, prob.seed)
 
 
 def strategy_for(problem_type: type, *, small: bool = False) -> st.SearchStrategy:

@@ -95,7 +95,7 @@ class Comparison:
 
         ``<=``: rhs/lhs; ``>=``: lhs/rhs; ``==``: (error bound)/(discrepancy).
         """
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if self.relation == "<=":
                 m = np.where(self.lhs > 0, self.rhs / self.lhs, np.inf)
                 m = np.where((self.lhs > 0) & (self.rhs <= 0), 0.0, m)

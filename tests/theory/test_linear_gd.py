@@ -15,11 +15,12 @@ from hyperribbon.theory.strategies import linear_gd_problems
 from hyperribbon.theory.verdict import Comparison, Status
 
 FIG52 = LinearGDProblem.sloppy(n=50, c=0.2, alpha=0.9, T=50, sigma_w2=0.1, sigma_star2=2.0)
-AS_WRITTEN_EXPECTED_TO_HOLD = [lem for lem in registry.all_lemmas()
+LINEAR_LEMMAS = [lem for lem in registry.all_lemmas() if lem.problem_type is LinearGDProblem]
+AS_WRITTEN_EXPECTED_TO_HOLD = [lem for lem in LINEAR_LEMMAS
                                if lem.id != "thesis-lemma-5.2.2-mean"]
 
 
-@pytest.mark.parametrize("lemma", registry.all_lemmas(), ids=lambda lem: lem.id)
+@pytest.mark.parametrize("lemma", LINEAR_LEMMAS, ids=lambda lem: lem.id)
 def test_verdicts_on_fig52_setting(lemma):
     v = lemma.check(FIG52)
     expected = {"thesis-lemma-5.2.2-mean": "fails",
@@ -35,8 +36,6 @@ def test_verdicts_on_fig52_setting(lemma):
 def test_no_as_written_lemma_fails_on_random_sloppy_problems(problem):
     for lemma in AS_WRITTEN_EXPECTED_TO_HOLD:
         v = lemma.check(problem)
-        if lemma.id == "thesis-eq-5.2.11":     # a probability-0.95 event: may fail by chance
-            continue
         assert v.status is not Status.FAILS, (lemma.id, problem.parameters(), v.table())
 
 
@@ -53,11 +52,14 @@ def test_mean_normalisation_of_lemma_5_2_2_fails_exactly_when_predicted(problem)
 
 
 def test_concentration_event_frequency():
+    from hyperribbon.theory.linear_gd import _eval_5_2_11
+    from hyperribbon.theory.verdict import decide
     fails = 0
     for seed in range(400):
         p = LinearGDProblem.sloppy(n=30, c=0.3, T=5, seed=seed)
-        fails += linear_gd.EQ_5_2_11.check(p).status is Status.FAILS
+        fails += decide(_eval_5_2_11(p, Precision.FLOAT64, delta=0.05)) is Status.FAILS
     assert fails / 400 <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / 400)
+    assert linear_gd.EQ_5_2_11.check(LinearGDProblem.sloppy(seed=3)).holds
 
 
 @pytest.mark.parametrize("lemma,alpha", [
@@ -125,7 +127,7 @@ def test_symbolic_negative_control():
 
 def test_errata_regenerated_content():
     rows = {r["id"]: r for r in errata.regenerate()}
-    assert set(rows) == {"E1", "E2", "E3"}
+    assert set(rows) == {f"E{k}" for k in range(1, 9)}
     for r in rows.values():
         assert (r["as_written"], r["corrected"]) == ("fails", "holds"), r
     assert "0.625" in rows["E1"]["measured"]

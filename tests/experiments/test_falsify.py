@@ -1,0 +1,60 @@
+"""The falsifier over the whole registry with the default budget (≥ 200 examples per lemma)."""
+import json
+
+import pytest
+
+from hyperribbon.experiments.falsify import falsify, to_markdown, write_outputs
+from hyperribbon.theory import registry
+from hyperribbon.theory.errors import InvalidArgument
+
+#: As-written statements recorded in the errata: the search must find a counterexample.
+EXPECTED_TO_FAIL = {"thesis-lemma-5.2.2-mean", "thesis-sgd-5.2.3", "thesis-wd-dynamics",
+                    "thesis-wd-pca", "thesis-dln-kernel-invariance"}
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return {r["lemma"]: r for r in falsify(examples=200, seed=0, database=None, small=True,
+                                           progress=False)}
+
+
+def test_every_lemma_searched(rows):
+    assert set(rows) == {lem.id for lem in registry.all_lemmas()}
+    for r in rows.values():
+        if r["lemma"] not in EXPECTED_TO_FAIL:
+            assert r["tried"] == 200, r
+
+
+@pytest.mark.parametrize("lemma", [lem.id for lem in registry.all_lemmas()])
+def test_counterexamples_exactly_where_the_errata_say(rows, lemma):
+    r = rows[lemma]
+    if lemma in EXPECTED_TO_FAIL:
+        assert r["status"] == "counterexample", r
+        assert r["counterexample"]["margin"] < 1
+        assert r["counterexample"]["lhs"] != r["counterexample"]["rhs"]
+    else:
+        assert r["status"] == "no counterexample", r["counterexample"]
+        assert r["worst_margin"] is None or r["worst_margin"] > 0 or r["undecided"] > 0
+
+
+def test_shrinking_gives_small_counterexamples(rows):
+    assert rows["thesis-lemma-5.2.2-mean"]["counterexample"]["parameters"]["n"] == 2
+    assert rows["thesis-dln-kernel-invariance"]["counterexample"]["parameters"]["n"] == 1
+
+
+def test_outputs_and_database(tmp_path, rows):
+    j, m = write_outputs(list(rows.values()), tmp_path)
+    assert json.loads(j.read_text())[0]["lemma"] == "thesis-eq-5.2.2"
+    assert "counterexample" in m.read_text()
+    db = tmp_path / "db"
+    first = falsify(["5.2.2-mean"], examples=30, database=str(db), progress=False)
+    assert any(db.rglob("*")), "the example database is written"
+    again = falsify(["5.2.2-mean"], examples=30, database=str(db), progress=False)
+    assert again[0]["counterexample"]["parameters"] == first[0]["counterexample"]["parameters"]
+    assert again[0]["tried"] <= first[0]["tried"]
+    assert "| lemma |" in to_markdown(again)
+
+
+def test_invalid_budget():
+    with pytest.raises(InvalidArgument, match="examples"):
+        falsify(examples=0, progress=False)
