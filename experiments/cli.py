@@ -135,6 +135,34 @@ def falsify(keys, examples, seed, database, out, small, as_json):
         click.echo(to_markdown(rows))
 
 
+@main.command("sgd-compare")
+@click.option("--n", type=int, default=8, show_default=True)
+@click.option("--d", type=int, default=16, show_default=True)
+@click.option("--c", type=float, default=0.3, show_default=True)
+@click.option("--alpha", type=float, default=0.2, show_default=True)
+@click.option("--T", "T", type=int, default=200, show_default=True)
+@click.option("--batch-size", type=int, default=2, show_default=True)
+@click.option("--sigma-w2", type=float, default=0.1, show_default=True)
+@click.option("--sigma-star2", type=float, default=2.0, show_default=True)
+@click.option("--without-replacement", is_flag=True)
+@click.option("--N", "N", type=int, default=2000, show_default=True,
+              help="Monte-Carlo SGD runs.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default="out/sgd-compare",
+              show_default=True)
+def sgd_compare(n, d, c, alpha, T, batch_size, sigma_w2, sigma_star2, without_replacement, N,
+                seed, out):
+    """Real minibatch SGD vs the Langevin model, per index of the PCA spectrum."""
+    from .sgd_compare import compare_sgd_models, write_sgd_comparison
+    try:
+        res = compare_sgd_models(n=n, d=d, c=c, alpha=alpha, T=T, batch_size=batch_size,
+                                 sigma_w2=sigma_w2, sigma_star2=sigma_star2,
+                                 replacement=not without_replacement, N=N, seed=seed)
+    except HyperribbonError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"wrote {write_sgd_comparison(res, out)}")
+
+
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False), default="out/demo", show_default=True)
 @click.option("--quick", is_flag=True, help="Smaller Monte-Carlo ensemble (for tests).")
