@@ -7,6 +7,8 @@ from hyperribbon.theory import oracle as _oracle
 
 from .gd import (empirical_pca_matrix, expected_empirical_pca_correction, simulate_residuals,
                  simulate_weight_gd, synthetic_data)
+from .accurate_eig import (AccurateSpectrum, gramian_eigvalsh, graded_gram_eigvalsh,
+                           mp_eigvalsh, mp_gramian_eigvalsh)
 from .observe import ExactOracle
 from .pca import PCAMatrices, pca_matrices
 from .reference import brute_force_k_T, brute_force_pca
@@ -24,7 +26,8 @@ from .deep_linear import (DeepLinearRun, balanced_deep_init, balanced_init, effe
 
 _oracle.install(ExactOracle())
 
-__all__ = ["ExactOracle", "PCAMatrices", "pca_matrices", "brute_force_pca", "brute_force_k_T",
+__all__ = ["AccurateSpectrum", "gramian_eigvalsh", "graded_gram_eigvalsh", "mp_eigvalsh",
+           "mp_gramian_eigvalsh", "ExactOracle", "PCAMatrices", "pca_matrices", "brute_force_pca", "brute_force_k_T",
            "simulate_residuals", "simulate_weight_gd", "empirical_pca_matrix",
            "expected_empirical_pca_correction", "synthetic_data",
            # §5.3 simulators and exact references

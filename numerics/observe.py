@@ -30,6 +30,7 @@ from .pca import centered_target_factor, pca_matrices
 __all__ = ["ExactOracle", "MATRICES", "mp_matrix"]
 
 EPS = np.finfo(float).eps
+_TINY = np.finfo(float).tiny
 MATRICES = ("S1y", "S1w", "S1", "P")
 MP_DPS = 60
 MP_MAX_N = 120
@@ -49,6 +50,8 @@ def mp_matrix(problem: LinearGDProblem, matrix: str, dps: int = MP_DPS,
               diagonal=None) -> "mpmath.matrix":
     """The closed-form ``matrix`` (see :data:`MATRICES`) in mpmath at ``dps`` digits; for ``S1``
     a given ``diagonal`` replaces the closed form of λ^σw (e.g. SGD's extra noise terms)."""
+    smallest = float(np.min(problem.s))
+    dps = dps + max(0, int(math.ceil(-math.log10(smallest))) + 5)   # 1 − s must keep s
     with mpmath.workdps(dps):
         lam = [mpmath.mpf(float(x)) for x in problem.lam]
         y = [mpmath.mpf(float(x)) for x in problem.yhat]
@@ -136,11 +139,15 @@ class ExactOracle:
             else:
                 F = np.hstack([np.diag(np.sqrt(sw / T)), centered_target_factor(problem)])
             res = accurate_eig.graded_gram_eigvalsh(F)
-        v = _desc(res.values)
+        v = np.asarray(res.values, dtype=float)            # descending already
         rel = np.broadcast_to(np.asarray(res.rel_error_bound, dtype=float), v.shape)
         if not np.all(np.isfinite(rel)):
             raise PrecisionExhausted("the structured error bound is not finite for this problem")
         err = np.abs(v) * rel
+        underflowed = getattr(res, "underflowed", None)
+        if underflowed is not None and np.any(underflowed):
+            # positive eigenvalues below the float64 range read as 0: they lie in [0, tiny]
+            err = np.where(underflowed, _TINY, err)
         return Measured(v, err, f"structured ({res.method})")
 
     @staticmethod
