@@ -58,3 +58,11 @@ def test_outputs_and_database(tmp_path, rows):
 def test_invalid_budget():
     with pytest.raises(InvalidArgument, match="examples"):
         falsify(examples=0, progress=False)
+
+
+@pytest.mark.slow
+def test_nightly_search_full_size_problems():
+    """2000 examples per lemma on full-size problems (run with `make test-slow`)."""
+    found = {r["lemma"] for r in falsify(examples=2000, seed=3, database=None, progress=False)
+             if r["status"] == "counterexample"}
+    assert found == EXPECTED_TO_FAIL
