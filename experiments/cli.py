@@ -174,5 +174,13 @@ def demo(out, quick, seed):
     click.echo(f"wrote {report}")
 
 
+def _register_figure_commands() -> None:
+    from .cli_figures import phase_diagram, reproduce
+    main.add_command(phase_diagram)
+    main.add_command(reproduce)
+
+
+_register_figure_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()
