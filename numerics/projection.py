@@ -1,0 +1,131 @@
+r"""Random stochastic projection of the class dimension (thesis §3.5.2), with measured distortion.
+
+When C is large, each sample's prediction :math:`p^n\in\Delta^{C-1}` can be mapped to
+:math:`q^n = Mp^n\in\Delta^{k-1}` by a random column-stochastic matrix :math:`M\in\mathbb R^{k\times C}`
+("a random stochastic matrix whose columns sum up to 1"): the model is treated as predicting a
+random mixture of the classes. M is a Markov kernel, so by the data-processing inequality every
+Bhattacharyya coefficient can only grow,
+
+.. math:: \sum_j\sqrt{(Mp)_j(Mq)_j} \ \ge\ \sum_c\sqrt{p(c)q(c)}
+          \quad\Longrightarrow\quad d_B(MP_u, MP_v) \le d_B(P_u, P_v),
+
+(Cauchy–Schwarz on each row of M), i.e. the projection contracts every distance.
+:func:`projection_distortion` measures how much, on the pairwise matrix and on the InPCA spectrum.
+
+Examples
+--------
+>>> rng = np.random.default_rng(0)
+>>> P = rng.dirichlet(np.ones(50), size=(8, 20))                # 8 models, C = 50
+>>> M = random_stochastic_matrix(50, 10, seed=1)
+>>> Q = project_classes(P, M)
+>>> Q.shape
+(8, 20, 10)
+>>> d = projection_distortion(P, M)
+>>> bool(d.max_ratio <= 1 + 1e-12)                             # a contraction
+True
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from hyperribbon.theory.errors import InvalidArgument
+
+from .distances import check_metric, pairwise_distances
+from .probabilities import as_probabilities
+
+__all__ = ["random_stochastic_matrix", "project_classes", "projection_distortion", "Distortion"]
+
+
+def random_stochastic_matrix(n_classes: int, n_components: int, *, seed=None,
+                             concentration: float = 1.0) -> np.ndarray:
+    r"""A random (k, C) column-stochastic matrix: column c is drawn from Dirichlet(concentration).
+
+    Returns
+    -------
+    (k, C) ndarray
+        Non-negative, every column sums to 1.
+    """
+    owner = "random_stochastic_matrix"
+    for name, v, lo in (("n_classes", n_classes, 2), ("n_components", n_components, 2)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < lo:
+            raise InvalidArgument(name, owner, f"be an integer ≥ {lo}", v)
+    if not (isinstance(concentration, numbers.Real) and concentration > 0):
+        raise InvalidArgument("concentration", owner, "be a positive number", concentration)
+    rng = np.random.default_rng(seed)
+    return rng.dirichlet(np.full(int(n_components), float(concentration)), size=int(n_classes)).T
+
+
+def _check_matrix(M, C, owner):
+    M = np.asarray(M, dtype=np.float64)
+    if M.ndim != 2 or M.shape[1] != C or not np.all(np.isfinite(M)) or np.any(M < 0):
+        raise InvalidArgument("M", owner, f"be a non-negative (k, C = {C}) matrix", M)
+    if np.max(np.abs(M.sum(axis=0) - 1.0)) > 1e-10:
+        raise InvalidArgument("M", owner, "have columns summing to 1 (column-stochastic)", M)
+    return M
+
+
+def project_classes(probabilities, M) -> np.ndarray:
+    r"""Project the class axis: :math:`q^n_w = M p^n_w` for every model and sample (§3.5.2).
+
+    Parameters
+    ----------
+    probabilities : (m, N, C) array_like
+    M : (k, C) array_like
+        Column-stochastic.
+
+    Returns
+    -------
+    (m, N, k) ndarray
+    """
+    owner = "project_classes"
+    P = as_probabilities(probabilities, "probabilities", owner)
+    M = _check_matrix(M, P.shape[-1], owner)
+    Q = np.einsum("mnc,kc->mnk", P, M.astype(P.dtype))
+    return np.maximum(Q, 0.0)
+
+
+@dataclass(frozen=True)
+class Distortion:
+    """How a class projection changes the pairwise distances.
+
+    Attributes
+    ----------
+    min_ratio, median_ratio, max_ratio : float
+        Of :math:`d(MP_u, MP_v)/d(P_u, P_v)` over pairs with :math:`d > 0`.
+    relative_frobenius : float
+        :math:`\\|D_M - D\\|_F / \\|D\\|_F`.
+    rank_correlation : float
+        Spearman correlation of the off-diagonal entries.
+    D, D_projected : (m, m) ndarray
+    """
+
+    min_ratio: float
+    median_ratio: float
+    max_ratio: float
+    relative_frobenius: float
+    rank_correlation: float
+    D: np.ndarray
+    D_projected: np.ndarray
+
+
+def projection_distortion(probabilities, M, *, metric: str = "bhattacharyya") -> Distortion:
+    """Measure the distortion of the pairwise distance matrix under :func:`project_classes`."""
+    owner = "projection_distortion"
+    check_metric(metric, owner)
+    P = as_probabilities(probabilities, "probabilities", owner)
+    D = pairwise_distances(P, metric=metric)
+    DM = pairwise_distances(project_classes(P, M), metric=metric)
+    iu = np.triu_indices(len(P), 1)
+    a, b = D[iu], DM[iu]
+    ok = np.isfinite(a) & np.isfinite(b) & (a > 0)
+    ratio = b[ok] / a[ok]
+    from scipy.stats import spearmanr
+    rho = float(spearmanr(a[ok], b[ok]).statistic) if ok.sum() > 2 else float("nan")
+    fin = np.isfinite(D) & np.isfinite(DM)
+    fro = float(np.linalg.norm((DM - D)[fin]) / max(np.linalg.norm(D[fin]), 1e-300))
+    return Distortion(float(ratio.min()) if ratio.size else float("nan"),
+                      float(np.median(ratio)) if ratio.size else float("nan"),
+                      float(ratio.max()) if ratio.size else float("nan"), fro, rho, D, DM)
