@@ -71,6 +71,12 @@ def problem_for(lemma, **params):
         curv = float(np.linalg.norm(base.X, 2) ** 2 * (1 + np.linalg.norm(base.y)))
         return DeepLinearProblem(base.X, base.y, base.width, 0.5 / curv, base.T,
                                  base.init_scale, True, base.seed)
+    from hyperribbon.theory.infogeo import PremetricSpace, ProbabilityEnsemble
+    if kind is ProbabilityEnsemble:
+        return ProbabilityEnsemble.confident(n_samples=p["n"], n_classes=10,
+                                             error_rates=[0.0, 0.5, 0.8, 0.875], seed=p["seed"])
+    if kind is PremetricSpace:
+        return PremetricSpace.random_bhattacharyya(m=min(p["n"], 40), seed=p["seed"])
     raise TypeError(f"no problem builder for {kind.__name__}")  # pragma: no cover
 
 

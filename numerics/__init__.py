@@ -24,6 +24,20 @@ from .deep_linear import (DeepLinearRun, balanced_deep_init, balanced_init, effe
                           gaussian_init, simulate_deep_linear, simulate_two_layer,
                           two_layer_kernel)
 
+from . import (alignment, blocked, centroids, configuration, distances, geodesics, imprinting,
+               inpca, probabilities, projection, trajectories)
+from .alignment import *  # noqa: F401,F403  (information geometry, Chapters 2–3)
+from .blocked import *  # noqa: F401,F403
+from .centroids import *  # noqa: F401,F403
+from .configuration import *  # noqa: F401,F403
+from .distances import *  # noqa: F401,F403
+from .geodesics import *  # noqa: F401,F403
+from .imprinting import *  # noqa: F401,F403
+from .inpca import *  # noqa: F401,F403
+from .probabilities import *  # noqa: F401,F403
+from .projection import *  # noqa: F401,F403
+from .trajectories import *  # noqa: F401,F403
+
 _oracle.install(ExactOracle())
 
 __all__ = ["AccurateSpectrum", "gramian_eigvalsh", "graded_gram_eigvalsh", "mp_eigvalsh",
@@ -40,3 +54,6 @@ __all__ = ["AccurateSpectrum", "gramian_eigvalsh", "graded_gram_eigvalsh", "mp_e
            "weight_decay_problem", "DeepLinearRun", "balanced_deep_init", "balanced_init",
            "effective_kernel", "gaussian_init", "simulate_deep_linear", "simulate_two_layer",
            "two_layer_kernel"]
+__all__ += [name for module in (alignment, blocked, centroids, configuration, distances, geodesics,
+                                imprinting, inpca, probabilities, projection, trajectories)
+            for name in module.__all__]

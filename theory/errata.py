@@ -132,6 +132,15 @@ def _e8():
         f"after {w[1]:g} steps |ΔK| = {w[2]:.4g} while vvᵀ − uuᵀ moves only by O(α²) per step"
 
 
+def _e9():
+    from .infogeo import EQ_2_2_9, EQ_2_2_9_CORRECTED, PremetricSpace
+    p = PremetricSpace.random_bhattacharyya(m=3, n_samples=1, n_classes=2, seed=0)
+    bad, good = EQ_2_2_9.check(p), EQ_2_2_9_CORRECTED.check(p)
+    w = bad.worst()
+    return bad.status.value, good.status.value, \
+        f"time-like coordinate of an embedded model: {w[2]:.6g} by (2.2.9) vs {w[3]:.6g}"
+
+
 ERRATA = (
     Erratum("E1", "Lemma 5.2.2 with §5.2.2's definition of λ_i^y",
             "λ_i^y are the eigenvalues of P1^y(T) of eq. (5.2.5), which carries a factor 1/T; "
@@ -177,6 +186,12 @@ ERRATA = (
             "conserved (by gradient flow); K(u,v) = Xᵀ(vᵀv + ‖u‖²I)X grows as the net fits.",
             "thesis-dln-conservation: Δ(vvᵀ − uuᵀ) = α²(g_v g_vᵀ − g_u g_uᵀ) per step.",
             "n = d = p = 1, x = 1, y = 1, α = 0.1, balanced init scale 0.5, T = 5", _e8),
+    Erratum("E9", "Eq. (2.2.9), out-of-sample InPCA embedding",
+            "X_w = Σ_u W_wu U_u |Λ_uu|^{-1/2} flips the sign of every time-like coordinate "
+            "(negative eigenvalue) of a model that is already embedded.",
+            "X_w = Σ_u W_wu U_u sign(Λ_uu)|Λ_uu|^{-1/2} (thesis-eq-2.2.9-corrected).",
+            "m = 3 Dirichlet product models, N = 1, C = 2, seed 0 (shrunk by hyperribbon falsify)",
+            _e9),
 )
 
 

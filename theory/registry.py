@@ -23,7 +23,7 @@ def register(lemma: Lemma) -> Lemma:
 
 def _load() -> None:
     # Importing the content modules registers their lemmas.
-    from . import deep_linear, kernels, linear_gd, sgd, weight_decay  # noqa: F401
+    from . import deep_linear, infogeo, kernels, linear_gd, sgd, weight_decay  # noqa: F401
 
 
 def all_lemmas() -> list[Lemma]:
@@ -43,8 +43,9 @@ def resolve_key(key: str) -> list[Lemma]:
     if key in _REGISTRY:
         return [_REGISTRY[key]]
     k = key.lower().removeprefix("thesis-")
-    eq = k.startswith("(") and k.endswith(")") or k.startswith("eq")
-    bare = k.strip("()").removeprefix("eq").removeprefix("-").removeprefix("lemma-").strip()
+    eq = k.startswith("(") or k.startswith("eq")
+    bare = k.replace("(", "").replace(")", "").removeprefix("eq").removeprefix("-")
+    bare = bare.removeprefix("lemma-").strip()
     hits, variant = [], ""
     for lem in _REGISTRY.values():
         num = lem.number.strip("()").lower()

@@ -23,7 +23,8 @@ from .domains import Domain
 from .problems import LINEAR_GD_DOMAINS, LinearGDProblem
 
 __all__ = ["from_domain", "linear_gd_problems", "sgd_problems", "multi_kernel_problems",
-           "weight_decay_problems", "deep_linear_problems", "strategy_for"]
+           "weight_decay_problems", "deep_linear_problems", "confident_ensembles",
+           "premetric_spaces", "strategy_for"]
 
 
 def from_domain(domain: Domain, context=None, *, typical: bool = True) -> st.SearchStrategy:
@@ -125,13 +126,36 @@ def deep_linear_problems(draw):
     return DeepLinearProblem(prob.X, prob.y, p, alpha, prob.T, scale, prob.balanced, prob.seed)
 
 
+@st.composite
+def confident_ensembles(draw, *, max_samples: int = 40):
+    """Confident (one-hot) models with random error rates (Remark 2.2.1)."""
+    from .infogeo import ProbabilityEnsemble
+    C = draw(st.integers(2, 10))
+    N = draw(st.integers(1, max_samples))
+    eps = draw(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=4))
+    return ProbabilityEnsemble.confident(N, C, eps, seed=draw(st.integers(0, 2**31 - 1)))
+
+
+@st.composite
+def premetric_spaces(draw, *, max_m: int = 20):
+    """Bhattacharyya premetrics of random Dirichlet product models (Theorem 2.5.1, eq. 2.2.9)."""
+    from .infogeo import PremetricSpace
+    return PremetricSpace.random_bhattacharyya(
+        m=draw(st.integers(3, max_m)), n_samples=draw(st.integers(1, 12)),
+        n_classes=draw(st.integers(2, 6)), concentration=draw(st.floats(0.05, 2.0)),
+        seed=draw(st.integers(0, 2**31 - 1)))
+
+
 def strategy_for(problem_type: type, *, small: bool = False) -> st.SearchStrategy:
     """The default strategy for a lemma's problem type (``small`` for quick test budgets)."""
     from .deep_linear import DeepLinearProblem
+    from .infogeo import PremetricSpace, ProbabilityEnsemble
     from .kernels import MultiKernelProblem
     from .sgd import SGDProblem
     from .weight_decay import WeightDecayProblem
     table = {
+        ProbabilityEnsemble: lambda: confident_ensembles(max_samples=20 if small else 40),
+        PremetricSpace: lambda: premetric_spaces(max_m=12 if small else 20),
         LinearGDProblem: lambda: linear_gd_problems(max_n=12 if small else 40),
         SGDProblem: lambda: sgd_problems(max_n=12 if small else 30),
         MultiKernelProblem: lambda: multi_kernel_problems(max_n=8 if small else 14),
