@@ -9,9 +9,9 @@ from .domains import Domain
 from .verdict import Comparison, Status, Verdict
 from .lemma import Assumption, Lemma, Precision, SymbolicStatus
 from .problems import LINEAR_GD_DOMAINS, LinearGDProblem, Normalization, sloppy_spectrum
-from . import gd_closed_forms, linear_gd, registry, symbolic
+from . import gd_closed_forms, infogeo, linear_gd, registry, symbolic
 
 __all__ = ["AssumptionViolated", "HyperribbonError", "InvalidArgument", "PrecisionExhausted",
            "Domain", "Comparison", "Status", "Verdict", "Assumption", "Lemma", "Precision",
            "SymbolicStatus", "LINEAR_GD_DOMAINS", "LinearGDProblem", "Normalization",
-           "sloppy_spectrum", "gd_closed_forms", "linear_gd", "registry", "symbolic"]
+           "sloppy_spectrum", "gd_closed_forms", "infogeo", "linear_gd", "registry", "symbolic"]

@@ -52,7 +52,11 @@ class PrecisionExhausted(HyperribbonError, ArithmeticError):
 
 
 def _summary(value: object) -> str:
+    if isinstance(value, type):                       # e.g. numpy.int32 (its .shape is a descriptor)
+        return value.__name__
     shape = getattr(value, "shape", None)
+    if not isinstance(shape, tuple):
+        shape = None
     if shape is not None and len(shape) > 0:
         return f"an array of shape {tuple(shape)} and dtype {getattr(value, 'dtype', '?')}"
     if isinstance(value, float):

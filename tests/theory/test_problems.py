@@ -79,3 +79,8 @@ def test_closed_forms_against_mpmath():
 
 def test_sloppy_spectrum():
     np.testing.assert_allclose(sloppy_spectrum(3, 1.0, 2.0), 2 * np.exp(-np.arange(3.0)))
+
+
+def test_error_messages_summarise_types_and_arrays():
+    assert "int32" in str(InvalidArgument("dtype", "f", "be a float dtype", np.int32))
+    assert "shape (2, 2)" in str(InvalidArgument("x", "f", "be 1-D", np.zeros((2, 2))))
