@@ -26,10 +26,17 @@ def _load() -> None:
     from . import deep_linear, infogeo, kernels, linear_gd, sgd, weight_decay  # noqa: F401
 
 
+def _order(lem: Lemma) -> tuple:
+    import re
+    nums = tuple(int(x) for x in re.findall(r"\d+", lem.number.split("-")[0]))
+    return nums, lem.number, lem.variant != "as written", lem.id
+
+
 def all_lemmas() -> list[Lemma]:
-    """Every registered lemma, in registration order."""
+    """Every registered lemma, ordered by thesis number (then as written before variants), so the
+    order does not depend on which module happened to be imported first."""
     _load()
-    return list(_REGISTRY.values())
+    return sorted(_REGISTRY.values(), key=_order)
 
 
 def _slug(text: str) -> str:
