@@ -1,6 +1,5 @@
 """Blocked / out-of-core / Dask distance matrices: equality with the in-memory matrix,
 resumability after an interruption, bounded reads, schedulers."""
-import os
 import resource
 import time
 from concurrent.futures import ThreadPoolExecutor
