@@ -19,6 +19,8 @@ from typing import Callable
 
 import numpy as np
 
+EPS_ = float(np.finfo(float).eps)
+
 __all__ = ["Erratum", "ERRATA", "regenerate", "to_markdown"]
 
 
@@ -141,6 +143,26 @@ def _e9():
         f"time-like coordinate of an embedded model: {w[2]:.6g} by (2.2.9) vs {w[3]:.6g}"
 
 
+def _e10():
+    # §2.5.3.2: a weighted centring must give W with D_ij = W_ii + W_jj − 2W_ij (what makes the
+    # eigen-embedding isometric); the printed L_uv = δ_uv − μ̂_u with W = −LDL/2 does not.
+    from .infogeo import PremetricSpace
+    D = PremetricSpace.random_bhattacharyya(m=2, seed=0).D
+    mu = np.array([1.0, 2.0])
+    muh = mu / mu.sum()
+    recon = lambda W: np.diag(W)[:, None] + np.diag(W)[None, :] - 2 * W   # noqa: E731
+    L = np.eye(2) - muh[:, None]                        # as printed
+    Wp = -L @ D @ L / 2
+    Lc = np.eye(2) - np.ones((2, 1)) * muh[None, :]     # corrected, with Lᵀ on the right
+    Wc = -Lc @ D @ Lc.T / 2
+    tol = 64 * EPS_ * float(np.max(np.abs(D)))
+    bad = float(np.max(np.abs(recon(Wp) - D)))
+    good = float(np.max(np.abs(recon(Wc) - D)))
+    return ("fails" if bad > 1e6 * tol else "holds"), ("holds" if good <= tol else "fails"), \
+        f"max|W_ii + W_jj − 2W_ij − D_ij| = {bad:.4g} printed vs {good:.2g} corrected; " \
+        f"printed W asymmetric by {float(np.max(np.abs(Wp - Wp.T))):.4g}"
+
+
 ERRATA = (
     Erratum("E1", "Lemma 5.2.2 with §5.2.2's definition of λ_i^y",
             "λ_i^y are the eigenvalues of P1^y(T) of eq. (5.2.5), which carries a factor 1/T; "
@@ -192,6 +214,12 @@ ERRATA = (
             "X_w = Σ_u W_wu U_u sign(Λ_uu)|Λ_uu|^{-1/2} (thesis-eq-2.2.9-corrected).",
             "m = 3 Dirichlet product models, N = 1, C = 2, seed 0 (shrunk by hyperribbon falsify)",
             _e9),
+    Erratum("E10", "§2.5.3.2, weighted InPCA centring",
+            "L_uv = δ_uv − μ̂_u with W = −LDL/2 is not a centring: W is not symmetric and "
+            "W_ii + W_jj − 2W_ij ≠ D_ij, so the weighted embedding is not isometric.",
+            "L = I − 𝟙μ̂ᵀ and W = −LDLᵀ/2, embedding from diag(√μ̂) W diag(√μ̂) "
+            "(numerics.inpca.InPCA.fit(sample_weight=…)); equals InPCA with model u repeated μ_u "
+            "times.", "m = 2 Dirichlet product models (seed 0), weights μ = (1, 2)", _e10),
 )
 
 

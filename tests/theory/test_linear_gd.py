@@ -127,7 +127,7 @@ def test_symbolic_negative_control():
 
 def test_errata_regenerated_content():
     rows = {r["id"]: r for r in errata.regenerate()}
-    assert set(rows) == {f"E{k}" for k in range(1, 10)}
+    assert set(rows) == {f"E{k}" for k in range(1, 11)}
     for r in rows.values():
         assert (r["as_written"], r["corrected"]) == ("fails", "holds"), r
     assert "0.625" in rows["E1"]["measured"]
