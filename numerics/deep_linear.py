@@ -46,10 +46,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hyperribbon.theory._validate import as_int, as_real_matrix, as_real_vector
+from hyperribbon.theory._validate import (as_int, as_nonnegative, as_positive, as_real_matrix,
+                                          as_real_vector)
 from hyperribbon.theory.errors import InvalidArgument
 
-from .sgd import _nonnegative, _positive
 
 __all__ = ["balanced_init", "gaussian_init", "balanced_deep_init", "two_layer_kernel",
            "effective_kernel", "simulate_two_layer", "simulate_deep_linear", "DeepLinearRun",
@@ -97,7 +97,7 @@ def balanced_init(p: int, d: int, scale: float, N: int, seed: int = 0):
     owner = "balanced_init"
     p = as_int(p, "p", owner, minimum=1)
     d = as_int(d, "d", owner, minimum=1)
-    scale = _positive(scale, "scale", owner)
+    scale = as_positive(scale, "scale", owner)
     N = as_int(N, "N", owner, minimum=1)
     rng = _rng(seed, owner)
     u = scale * rng.standard_normal((N, p))
@@ -123,8 +123,8 @@ def gaussian_init(p: int, d: int, scale_u: float, scale_v: float, N: int, seed: 
     owner = "gaussian_init"
     p = as_int(p, "p", owner, minimum=1)
     d = as_int(d, "d", owner, minimum=1)
-    su = _nonnegative(scale_u, "scale_u", owner)
-    sv = _nonnegative(scale_v, "scale_v", owner)
+    su = as_nonnegative(scale_u, "scale_u", owner)
+    sv = as_nonnegative(scale_v, "scale_v", owner)
     N = as_int(N, "N", owner, minimum=1)
     rng = _rng(seed, owner)
     return su * rng.standard_normal((N, p)), sv * rng.standard_normal((N, p, d))
@@ -160,7 +160,7 @@ def balanced_deep_init(widths, scale: float, N: int, seed: int = 0) -> list:
                               widths) from None
     if len(widths) < 2:
         raise InvalidArgument("widths", owner, "list d and at least one hidden width", widths)
-    scale = _positive(scale, "scale", owner)
+    scale = as_positive(scale, "scale", owner)
     N = as_int(N, "N", owner, minimum=1)
     rng = _rng(seed, owner)
     g = scale * rng.standard_normal((N, widths[-1]))
@@ -425,7 +425,7 @@ def simulate_two_layer(X, y, alpha: float, T: int, u0, v0, *, loss: str = "mean"
     X = as_real_matrix(X, "X", owner)
     n, d = X.shape
     y = as_real_vector(y, "y", owner, length=n)
-    alpha = _positive(alpha, "alpha", owner)
+    alpha = as_positive(alpha, "alpha", owner)
     T = as_int(T, "T", owner, minimum=1)
     u, v = _two_layer(u0, v0, d, owner, names=("u0", "v0"))
     c = _loss_factor(loss, n, owner)
@@ -469,7 +469,7 @@ def simulate_deep_linear(X, y, alpha: float, T: int, weights, *, loss: str = "me
     X = as_real_matrix(X, "X", owner)
     n, d = X.shape
     y = as_real_vector(y, "y", owner, length=n)
-    alpha = _positive(alpha, "alpha", owner)
+    alpha = as_positive(alpha, "alpha", owner)
     T = as_int(T, "T", owner, minimum=1)
     Ws = _deep_weights(weights, d, owner)
     c = _loss_factor(loss, n, owner)

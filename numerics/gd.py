@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hyperribbon.theory._validate import as_int, as_real_matrix, as_real_vector
+from hyperribbon.theory._validate import as_int, as_real_matrix, as_real_vector, as_weights
 from hyperribbon.theory.errors import InvalidArgument
 from hyperribbon.theory.problems import LinearGDProblem
 
@@ -52,9 +52,7 @@ def simulate_weight_gd(X, y, alpha: float, T: int, w0) -> np.ndarray:
     X = as_real_matrix(X, "X", owner)
     n, d = X.shape
     y = as_real_vector(y, "y", owner, length=n)
-    w = np.atleast_2d(np.asarray(w0, dtype=float))
-    if w.shape[1] != d:
-        raise InvalidArgument("w0", owner, f"have {d} columns (the input dimension d)", w)
+    w = as_weights(w0, d, owner)
     T = as_int(T, "T", owner, minimum=1)
     out = np.empty((w.shape[0], T, n))
     for t in range(T):

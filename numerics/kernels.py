@@ -39,10 +39,10 @@ import math
 import numpy as np
 
 from hyperribbon.theory import gd_closed_forms as cf
-from hyperribbon.theory._validate import as_int, as_real_matrix, as_real_vector
+from hyperribbon.theory._validate import (as_int, as_nonnegative, as_positive, as_real_matrix,
+                                          as_real_vector, psd_factor)
 from hyperribbon.theory.errors import InvalidArgument
 
-from .sgd import _nonnegative, _positive, _psd_factor
 
 __all__ = ["linear_kernel", "rbf_kernel", "polynomial_kernel", "gram_matrix",
            "cross_gram_matrix", "simulate_kernel_gd", "simulate_kernel_ensemble",
@@ -85,7 +85,7 @@ def rbf_kernel(A, B, lengthscale: float) -> np.ndarray:
     """
     owner = "rbf_kernel"
     A, B = _pair(A, B, owner)
-    ell = _positive(lengthscale, "lengthscale", owner)
+    ell = as_positive(lengthscale, "lengthscale", owner)
     sq = (np.sum(A * A, axis=1)[:, None] + np.sum(B * B, axis=1)[None, :] - 2.0 * (A @ B.T))
     return np.exp(-np.clip(sq, 0.0, None) / (2.0 * ell * ell))
 
@@ -103,7 +103,7 @@ def polynomial_kernel(A, B, degree: int, c0: float = 1.0) -> np.ndarray:
     owner = "polynomial_kernel"
     A, B = _pair(A, B, owner)
     degree = as_int(degree, "degree", owner, minimum=1)
-    c0 = _nonnegative(c0, "c0", owner)
+    c0 = as_nonnegative(c0, "c0", owner)
     return (A @ B.T + c0) ** degree
 
 
@@ -146,7 +146,7 @@ def gram_matrix(kernel_fn, X) -> np.ndarray:
         raise InvalidArgument("kernel_fn", owner, f"return a finite ({n}, {n}) array for X",
                               K)
     K = K / n
-    _psd_factor(K, "kernel_fn", owner, what="give a symmetric Gram matrix that is")
+    psd_factor(K, "kernel_fn", owner, what="give a symmetric Gram matrix that is")
     return 0.5 * (K + K.T)
 
 
@@ -176,7 +176,7 @@ def _gram(K, argument, owner, n=None):
     K = as_real_matrix(K, argument, owner, square=True)
     if n is not None and K.shape[0] != n:
         raise InvalidArgument(argument, owner, f"have shape ({n}, {n}) like the others", K)
-    F = _psd_factor(K, argument, owner)
+    F = psd_factor(K, argument, owner)
     return 0.5 * (K + K.T), F
 
 
@@ -252,10 +252,10 @@ def simulate_kernel_gd(K, y, alpha: float, T: int, N: int, sigma_f2: float, *, s
     K, F = _gram(K, "K", owner)
     n = K.shape[0]
     y = as_real_vector(y, "y", owner, length=n)
-    alpha = _positive(alpha, "alpha", owner)
+    alpha = as_positive(alpha, "alpha", owner)
     T = as_int(T, "T", owner, minimum=1)
     N = as_int(N, "N", owner, minimum=1)
-    sigma_f2 = _nonnegative(sigma_f2, "sigma_f2", owner)
+    sigma_f2 = as_nonnegative(sigma_f2, "sigma_f2", owner)
     rng = np.random.default_rng(as_int(seed, "seed", owner, minimum=0))
     F_joint = None
     if K_test is None:
@@ -275,7 +275,7 @@ def simulate_kernel_gd(K, y, alpha: float, T: int, N: int, sigma_f2: float, *, s
         else:
             K_tt = as_real_matrix(K_test_test, "K_test_test", owner, shape=(m, m))
             joint = np.block([[K, K_test.T], [K_test, K_tt]])
-            F_joint = _psd_factor(joint, "K_test_test", owner,
+            F_joint = psd_factor(joint, "K_test_test", owner,
                                   what="complete a joint Gram matrix [[K, K_testᵀ], [K_test, "
                                        "K_test_test]] that is symmetric and")
     R, test = _kernel_gd(K, F, y, alpha, T, N, sigma_f2, rng, K_test, F_joint)
@@ -341,7 +341,7 @@ def simulate_kernel_ensemble(Ks, y, alpha, T: int, N: int, sigma_f2: float,
     alphas = _alphas(alpha, M, owner)
     T = as_int(T, "T", owner, minimum=1)
     N = as_int(N, "N", owner, minimum=1)
-    sigma_f2 = _nonnegative(sigma_f2, "sigma_f2", owner)
+    sigma_f2 = as_nonnegative(sigma_f2, "sigma_f2", owner)
     children = np.random.SeedSequence(as_int(seed, "seed", owner, minimum=0)).spawn(M)
     out = np.empty((M, N, T, n))
     for m, ((K, F), child) in enumerate(zip(grams, children)):
@@ -369,7 +369,7 @@ def _validated_ensemble(Ks, y, alpha, T, sigma_f2, owner):
     y = as_real_vector(y, "y", owner, length=n)
     alphas = _alphas(alpha, len(grams), owner)
     T = as_int(T, "T", owner, minimum=1)
-    sigma_f2 = _nonnegative(sigma_f2, "sigma_f2", owner)
+    sigma_f2 = as_nonnegative(sigma_f2, "sigma_f2", owner)
     return [g[0] for g in grams], y, alphas, T, sigma_f2
 
 

@@ -52,63 +52,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hyperribbon.theory._validate import (EPS, as_float, as_int, as_real_matrix, as_real_vector,
-                                          check_symmetric)
+from hyperribbon.theory._validate import (as_data, as_int, as_nonnegative, as_positive,
+                                          as_real_matrix, as_real_vector, as_weights, psd_factor)
 from hyperribbon.theory.errors import InvalidArgument
 
 __all__ = ["simulate_sgd", "simulate_langevin", "thesis_noise_covariance", "sgd_moments",
            "sgd_second_moment_radius", "langevin_moments", "ResidualMoments",
            "draw_initial_weights", "empirical_pca_standard_error"]
-
-
-# ---------------------------------------------------------------- validation helpers (private)
-def _psd_factor(a: np.ndarray, argument: str, owner: str, *, what: str = "be") -> np.ndarray:
-    r"""F with :math:`FF^\top = A` for a symmetric PSD ``a``, or a named error.
-
-    Eigenvalues down to :math:`-16\,m\,\varepsilon\,\|A\|_2` (m the size) count as round-off and
-    are clipped to 0; anything more negative is rejected.
-    """
-    check_symmetric(a, argument, owner)
-    a = 0.5 * (a + a.T)
-    mu, V = np.linalg.eigh(a)
-    scale = float(np.max(np.abs(mu))) if mu.size else 0.0
-    tol = 16 * a.shape[0] * EPS * scale
-    if mu.size and mu[0] < -tol:
-        raise InvalidArgument(argument, owner,
-                              f"{what} positive semi-definite (smallest eigenvalue ≥ "
-                              f"-{tol:.3g} = -16·m·ε·‖·‖₂)", float(mu[0]))
-    return V * np.sqrt(np.clip(mu, 0.0, None))
-
-
-def _positive(x, argument: str, owner: str) -> float:
-    x = as_float(x, argument, owner)
-    if not (x > 0 and math.isfinite(x)):
-        raise InvalidArgument(argument, owner, "be a finite real number > 0", x)
-    return x
-
-
-def _nonnegative(x, argument: str, owner: str) -> float:
-    x = as_float(x, argument, owner)
-    if not (x >= 0 and math.isfinite(x)):
-        raise InvalidArgument(argument, owner, "be a finite real number ≥ 0", x)
-    return x
-
-
-def _weights(w0, d: int, owner: str) -> np.ndarray:
-    w = np.asarray(w0, dtype=float)
-    if w.ndim == 1:
-        w = w[None, :]
-    if w.ndim != 2 or w.shape[1] != d or w.shape[0] < 1:
-        raise InvalidArgument("w0", owner, f"have shape (N, {d}) or ({d},) (d = columns of X)", w)
-    if not np.all(np.isfinite(w)):
-        raise InvalidArgument("w0", owner, "be finite (no NaN or ±inf)", w)
-    return w
-
-
-def _data(X, y, owner: str):
-    X = as_real_matrix(X, "X", owner)
-    y = as_real_vector(y, "y", owner, length=X.shape[0])
-    return X, y
 
 
 def _batch(batch_size, n: int, owner: str) -> int:
@@ -155,7 +105,7 @@ def draw_initial_weights(N: int, X, sigma_w2: float, *, mean=None, seed: int = 0
     N = as_int(N, "N", owner, minimum=1)
     X = as_real_matrix(X, "X", owner)
     n, d = X.shape
-    sigma_w2 = _nonnegative(sigma_w2, "sigma_w2", owner)
+    sigma_w2 = as_nonnegative(sigma_w2, "sigma_w2", owner)
     mean = np.zeros(d) if mean is None else as_real_vector(mean, "mean", owner, length=d)
     rng = np.random.default_rng(as_int(seed, "seed", owner, minimum=0))
     return mean + math.sqrt(sigma_w2 / n) * rng.standard_normal((N, d))
@@ -211,11 +161,11 @@ def simulate_sgd(X, y, alpha: float, T: int, w0, batch_size: int, *, replacement
     True
     """
     owner = "simulate_sgd"
-    X, y = _data(X, y, owner)
+    X, y = as_data(X, y, owner)
     n, d = X.shape
-    alpha = _positive(alpha, "alpha", owner)
+    alpha = as_positive(alpha, "alpha", owner)
     T = as_int(T, "T", owner, minimum=1)
-    w = _weights(w0, d, owner)
+    w = as_weights(w0, d, owner)
     b = _batch(batch_size, n, owner)
     if not isinstance(replacement, (bool, np.bool_)):
         raise InvalidArgument("replacement", owner, "be a boolean", replacement)
@@ -281,14 +231,14 @@ def simulate_langevin(X, y, alpha: float, T: int, w0, batch_size: int, noise_cov
     True
     """
     owner = "simulate_langevin"
-    X, y = _data(X, y, owner)
+    X, y = as_data(X, y, owner)
     n, d = X.shape
-    alpha = _positive(alpha, "alpha", owner)
+    alpha = as_positive(alpha, "alpha", owner)
     T = as_int(T, "T", owner, minimum=1)
-    w = _weights(w0, d, owner)
+    w = as_weights(w0, d, owner)
     b = _batch(batch_size, n, owner)
     D = as_real_matrix(noise_cov, "noise_cov", owner, shape=(d, d))
-    F = _psd_factor(D, "noise_cov", owner)
+    F = psd_factor(D, "noise_cov", owner)
     rng = np.random.default_rng(as_int(seed, "seed", owner, minimum=0))
     N = w.shape[0]
     scale = alpha / math.sqrt(b)
@@ -391,7 +341,7 @@ class ResidualMoments:
 
 def _initial_moments(X, y, sigma_w2, w0_mean, owner):
     n, d = X.shape
-    sigma_w2 = _nonnegative(sigma_w2, "sigma_w2", owner)
+    sigma_w2 = as_nonnegative(sigma_w2, "sigma_w2", owner)
     wbar = np.zeros(d) if w0_mean is None else as_real_vector(w0_mean, "w0_mean", owner, length=d)
     K = X @ X.T / n
     m0 = X @ wbar - y
@@ -460,9 +410,9 @@ def sgd_moments(X, y, alpha: float, T: int, batch_size: int, *, replacement: boo
     True
     """
     owner = "sgd_moments"
-    X, y = _data(X, y, owner)
+    X, y = as_data(X, y, owner)
     n = X.shape[0]
-    alpha = _positive(alpha, "alpha", owner)
+    alpha = as_positive(alpha, "alpha", owner)
     T = as_int(T, "T", owner, minimum=1)
     b = _batch(batch_size, n, owner)
     if not isinstance(replacement, (bool, np.bool_)):
@@ -503,7 +453,7 @@ def sgd_second_moment_radius(X, alpha: float, batch_size: int, *,
     owner = "sgd_second_moment_radius"
     X = as_real_matrix(X, "X", owner)
     n = X.shape[0]
-    alpha = _positive(alpha, "alpha", owner)
+    alpha = as_positive(alpha, "alpha", owner)
     b = _batch(batch_size, n, owner)
     if not isinstance(replacement, (bool, np.bool_)):
         raise InvalidArgument("replacement", owner, "be a boolean", replacement)
@@ -569,13 +519,13 @@ def langevin_moments(X, y, alpha: float, T: int, batch_size: int, noise_cov, *,
     True
     """
     owner = "langevin_moments"
-    X, y = _data(X, y, owner)
+    X, y = as_data(X, y, owner)
     n, d = X.shape
-    alpha = _positive(alpha, "alpha", owner)
+    alpha = as_positive(alpha, "alpha", owner)
     T = as_int(T, "T", owner, minimum=1)
     b = _batch(batch_size, n, owner)
     D = as_real_matrix(noise_cov, "noise_cov", owner, shape=(d, d))
-    _psd_factor(D, "noise_cov", owner)
+    psd_factor(D, "noise_cov", owner)
     K, m0, M0 = _initial_moments(X, y, sigma_w2, w0_mean, owner)
     Q = (alpha**2 / b) * (X @ (0.5 * (D + D.T)) @ X.T)
     Q = 0.5 * (Q + Q.T)

@@ -34,12 +34,12 @@ from __future__ import annotations
 import numpy as np
 
 from hyperribbon.theory import gd_closed_forms as cf
-from hyperribbon.theory._validate import EPS, as_int, as_real_matrix, as_real_vector
+from hyperribbon.theory._validate import (EPS, as_int, as_nonnegative, as_positive,
+                                          as_real_matrix, as_real_vector, as_weights)
 from hyperribbon.theory.errors import InvalidArgument
 from hyperribbon.theory.problems import LinearGDProblem
 
 from .pca import pca_matrices
-from .sgd import _nonnegative, _positive, _weights
 
 __all__ = ["simulate_gd_weight_decay", "weight_decay_problem", "weight_decay_pca_matrix",
            "weight_decay_fixed_point"]
@@ -78,10 +78,10 @@ def simulate_gd_weight_decay(X, y, alpha: float, weight_decay: float, T: int,
     X = as_real_matrix(X, "X", owner)
     n, d = X.shape
     y = as_real_vector(y, "y", owner, length=n)
-    alpha = _positive(alpha, "alpha", owner)
-    lam = _nonnegative(weight_decay, "weight_decay", owner)
+    alpha = as_positive(alpha, "alpha", owner)
+    lam = as_nonnegative(weight_decay, "weight_decay", owner)
     T = as_int(T, "T", owner, minimum=1)
-    w = _weights(w0, d, owner)
+    w = as_weights(w0, d, owner)
     out = np.empty((w.shape[0], T, n))
     for t in range(T):
         r = w @ X.T - y
@@ -102,7 +102,7 @@ def weight_decay_fixed_point(X, y, weight_decay: float) -> np.ndarray:
     X = as_real_matrix(X, "X", owner)
     n = X.shape[0]
     y = as_real_vector(y, "y", owner, length=n)
-    lam = _nonnegative(weight_decay, "weight_decay", owner)
+    lam = as_nonnegative(weight_decay, "weight_decay", owner)
     if lam == 0:
         return np.zeros(n)
     return -lam * np.linalg.solve(X @ X.T / n + lam * np.eye(n), y)
@@ -112,7 +112,7 @@ def _eig(X, y, lam, owner):
     X = as_real_matrix(X, "X", owner)
     n = X.shape[0]
     y = as_real_vector(y, "y", owner, length=n)
-    lam = _nonnegative(lam, "weight_decay", owner)
+    lam = as_nonnegative(lam, "weight_decay", owner)
     ev, U = np.linalg.eigh(X @ X.T / n)
     ev, U = np.clip(ev[::-1], 0.0, None), U[:, ::-1].copy()
     return X, y, lam, ev, U
@@ -167,7 +167,7 @@ def weight_decay_problem(X, y, alpha: float, weight_decay: float, T: int, *,
     if reading not in READINGS:
         raise InvalidArgument("reading", owner, f"be one of {READINGS}", reading)
     X, y, lam, ev, U = _eig(X, y, weight_decay, owner)
-    v = _nonnegative(init_variance, "init_variance", owner)
+    v = as_nonnegative(init_variance, "init_variance", owner)
     yhat = U.T @ y
     if reading == "corrected":
         yhat = ev / (ev + lam) * yhat if lam > 0 else yhat
@@ -205,7 +205,7 @@ def weight_decay_pca_matrix(X, y, alpha: float, weight_decay: float, T: int, *,
     """
     owner = "weight_decay_pca_matrix"
     X, y, lam, ev, U = _eig(X, y, weight_decay, owner)
-    v = _nonnegative(init_variance, "init_variance", owner)
+    v = as_nonnegative(init_variance, "init_variance", owner)
     p = weight_decay_problem(X, y, alpha, lam, T, init_variance=0.0)
     m = pca_matrices(p)
     sigma_w2 = X.shape[0] * v
