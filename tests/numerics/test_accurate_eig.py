@@ -285,10 +285,10 @@ def test_zero_target_and_single_node():
     assert np.all(spec.values[1:] == 0.0)
 
 
-def test_dense_float64_gets_the_tail_wrong():
-    """numpy.linalg.eigvalsh on the (entrywise accurate) dense Gramian has absolute errors of order
-    ε λ_max, so the tail eigenvalues come out with no correct digits; the structured path is exact
-    to ~1e-14."""
+def test_structured_path_resolves_the_tail_below_the_dense_noise_floor():
+    """The tail of this Gramian lies far below ε·λ_max, the absolute error level of any dense
+    float64 eigensolver (whose actual error depends on the BLAS kernel, so it is not asserted
+    here); the structured path resolves it to within its own stated relative bound."""
     n = 40
     s, y = sloppy(n, 0.25, 1.0, seed=2)
     for T in (INF, 20):
@@ -296,18 +296,11 @@ def test_dense_float64_gets_the_tail_wrong():
         dps = ref_dps(spec)
         ref = mp_gramian_eigvalsh(s, y, T, dps=dps)
         k = spec.rank
-        with mpmath.workdps(dps):           # the dense matrix, entries correctly rounded
-            a = [1 - mpmath.mpf(x) for x in s]
-            def entry(i, j):
-                p = a[i] * a[j]
-                core = 1 / (1 - p) if T == INF else (1 - p ** T) / (1 - p)
-                return float(mpmath.mpf(y[i]) * y[j] * core)
-            G = np.array([[entry(i, j) for j in range(n)] for i in range(n)])
-        dense = np.sort(np.linalg.eigvalsh(G))[::-1]
-        dense_err = max(abs(dense[i] - float(ref[i])) / float(ref[i]) for i in range(k))
-        assert dense_err > 1e-2                 # no correct digit somewhere in the tail
-        assert np.any(dense[:k] <= 0) or dense_err > 1.0
-        assert max_rel_error(spec, ref, k) < 1e-12
+        # the fact that puts the tail out of reach of dense float64: λ_k / λ_1 ≪ ε
+        assert float(ref[k - 1] / ref[0]) < np.finfo(float).eps
+        err = max_rel_error(spec, ref, k)
+        assert err <= spec.rel_error_bound
+        assert err < 1e-12
 
 
 def test_underflowing_eigenvalues_are_kept_exactly():
