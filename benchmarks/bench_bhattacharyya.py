@@ -11,7 +11,7 @@ Compared side by side in one process, each timed ``--repeats`` times (the minimu
   chunk; element-wise −log; sum over samples (torch, default threads; the best chunk size of
   ``--chunks`` is used);
 * ``reference, no log``: the same batched matrix products and sum, without the logarithm;
-* ``fast``: :func:`hyperribbon.numerics.distances.pairwise_distances` (cache-sized tiles,
+* ``fast``: :func:`hyperribbon.numerics.prediction_space.distances.pairwise_distances` (cache-sized tiles,
   one logarithm per 16/32 samples via products, sub-tiles spread over the cores);
 * ablations of ``fast``: the same tiles with one logarithm per (pair, sample), and without
   any logarithm ("the same batched products without the logarithm" in our layout).
@@ -37,8 +37,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from hyperribbon.numerics import _tiles
-from hyperribbon.numerics.distances import pairwise_distances
+from hyperribbon.numerics.prediction_space import _tiles
+from hyperribbon.numerics.prediction_space.distances import pairwise_distances
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

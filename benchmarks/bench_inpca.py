@@ -7,7 +7,7 @@ W = −LDL/2 of eq. (2.2.6). Timed side by side in one process:
 * ``dense``: ``scipy.linalg.eigh(W)`` (all eigenvalues and eigenvectors; LAPACK ``evr``), then
   the 10 largest by magnitude, i.e. what a user without a top-k solver runs;
 * ``dense values only``: ``scipy.linalg.eigh(W, eigvals_only=True)`` (a faster baseline);
-* ``lanczos``: :class:`hyperribbon.numerics.inpca.InPCA` ``(n_components=10, solver="lanczos")``
+* ``lanczos``: :class:`hyperribbon.numerics.prediction_space.inpca.InPCA` ``(n_components=10, solver="lanczos")``
   fit on D (including the centring, the Frobenius norm and the embedding).
 
 Reported: times, ratios, and the maximal relative difference of the 10 eigenvalues.
@@ -31,8 +31,8 @@ import scipy.linalg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_bhattacharyya import digits_trajectories, log, normalized  # noqa: E402
 
-from hyperribbon.numerics.distances import pairwise_distances  # noqa: E402
-from hyperribbon.numerics.inpca import InPCA, centered_matrix  # noqa: E402
+from hyperribbon.numerics.prediction_space.distances import pairwise_distances  # noqa: E402
+from hyperribbon.numerics.prediction_space.inpca import InPCA, centered_matrix  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -1,7 +1,7 @@
 """Out-of-core Bhattacharyya matrix for m = 50 000 models (N = 1797, C = 10) to disk.
 
 The (m, N, C) stack (float32, 3.6 GB at the defaults) is generated run by run straight into a
-``.npy`` file; :func:`hyperribbon.numerics.blocked.pairwise_to_disk` then fills the (m, m) matrix
+``.npy`` file; :func:`hyperribbon.numerics.prediction_space.blocked.pairwise_to_disk` then fills the (m, m) matrix
 (float32, 10 GB) tile by tile, reading two blocks of models per tile with positioned reads, on
 Dask's local threaded scheduler. The run is interrupted on purpose after ``--interrupt-after``
 tiles and resumed, to show that finished tiles are kept.
@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_bhattacharyya import digits_runs, log  # noqa: E402
 
 from hyperribbon.numerics import blocked  # noqa: E402
-from hyperribbon.numerics.blocked import open_stack, pairwise_to_disk, tile_status  # noqa: E402
-from hyperribbon.numerics.distances import pairwise_distances  # noqa: E402
+from hyperribbon.numerics.prediction_space.blocked import open_stack, pairwise_to_disk, tile_status  # noqa: E402
+from hyperribbon.numerics.prediction_space.distances import pairwise_distances  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -6,13 +6,13 @@ the default 8 target draws, quantity dim P(T).
 
 Measured, side by side in one run:
 
-1. **grid**: wall time of :func:`hyperribbon.numerics.phase.phase_diagram` on the 64×64×3 grid
+1. **grid**: wall time of :func:`hyperribbon.numerics.linear_models.phase.phase_diagram` on the 64×64×3 grid
    (best of ``--repeats``), also with 1/4/16 draws, with P1 and the bound, and in the exact
    ``matrix`` mode. Target: under 10 s.
 2. **per grid point vs Monte Carlo**: the Monte-Carlo route computes dim P(N, T) from N = 1000
    simulated GD trajectories per (grid point, target draw) — the cheapest faithful simulator
    (residual space in K's eigenbasis, vectorised over the ensemble, streamed over t, single-
-   threaded BLAS like the engine; :func:`~hyperribbon.numerics.phase.monte_carlo_dimensionality`).
+   threaded BLAS like the engine; :func:`~hyperribbon.numerics.linear_models.phase.monte_carlo_dimensionality`).
    Its cost grows with T, so it is timed at sampled T across the grid (middle c, σ*/σw = 2.4),
    fitted as a + b·T, and summed over all grid points; the ratio is (Monte-Carlo time per
    (point, draw)) / (engine time per (point, draw)), reported per sampled T and for the whole
@@ -38,10 +38,11 @@ import numpy as np
 import scipy
 
 from hyperribbon.numerics import simulate_weight_gd, synthetic_data
-from hyperribbon.numerics.gd import empirical_pca_matrix
-from hyperribbon.numerics.phase import (_single_threaded_blas, dimensionality, log_integer_grid,
-                                        monte_carlo_dimensionality, phase_diagram)
-from hyperribbon.theory.problems import LinearGDProblem
+from hyperribbon.numerics.linear_models.gd import empirical_pca_matrix
+from hyperribbon.numerics.linear_models.phase import (_single_threaded_blas, dimensionality,
+                                                      log_integer_grid, monte_carlo_dimensionality,
+                                                      phase_diagram)
+from hyperribbon.theory.linear_models.problems import LinearGDProblem
 
 RESULTS = Path(__file__).resolve().parent / "results"
 RATIOS = (1.2, 2.4, 4.8)

@@ -5,7 +5,7 @@ Setting (thesis Fig. 5.2): n = 200, λ_i = e^{-c(i-1)} (c = 0.2), α = 0.9, ŷ_i
 
 For each T the script measures
 
-* the wall time of :func:`hyperribbon.numerics.accurate_eig.gramian_eigvalsh` (median of
+* the wall time of :func:`hyperribbon.numerics.linear_models.accurate_eig.gramian_eigvalsh` (median of
   ``--repeats`` runs) and of dense ``numpy.linalg.eigvalsh`` on the float64 matrix (entries
   correctly rounded from mpmath, the best a dense solver can be given);
 * the max relative error over *all* n eigenvalues against an mpmath reference
@@ -43,7 +43,7 @@ import mpmath  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402
 
-from hyperribbon.numerics.accurate_eig import gramian_eigvalsh, mp_gramian_eigvalsh  # noqa: E402
+from hyperribbon.numerics.linear_models.accurate_eig import gramian_eigvalsh, mp_gramian_eigvalsh  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -153,7 +153,7 @@ def falsify(keys, examples, seed, database, out, small, as_json):
 def sgd_compare(n, d, c, alpha, T, batch_size, sigma_w2, sigma_star2, without_replacement, N,
                 seed, out):
     """Real minibatch SGD vs the Langevin model, per index of the PCA spectrum."""
-    from .sgd_compare import compare_sgd_models, write_sgd_comparison
+    from .linear_models.sgd_compare import compare_sgd_models, write_sgd_comparison
     try:
         res = compare_sgd_models(n=n, d=d, c=c, alpha=alpha, T=T, batch_size=batch_size,
                                  sigma_w2=sigma_w2, sigma_star2=sigma_star2,
@@ -169,13 +169,13 @@ def sgd_compare(n, d, c, alpha, T, batch_size, sigma_w2, sigma_star2, without_re
 @click.option("--seed", type=int, default=0, show_default=True)
 def demo(out, quick, seed):
     """Verify every Chapter 5 lemma on the Fig 5.2 setting; write report.md and figures."""
-    from .demo import run_demo
+    from .linear_models.demo import run_demo
     report = run_demo(out, quick=quick, seed=seed)
     click.echo(f"wrote {report}")
 
 
 def _register_figure_commands() -> None:
-    from .cli_figures import phase_diagram, reproduce
+    from .linear_models.cli_figures import phase_diagram, reproduce
     main.add_command(phase_diagram)
     main.add_command(reproduce)
 

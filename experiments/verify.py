@@ -14,7 +14,7 @@ import numpy as np
 import hyperribbon.numerics  # noqa: F401  (installs the measuring oracle)
 from hyperribbon.theory import errata as _errata
 from hyperribbon.theory import registry
-from hyperribbon.theory.problems import LinearGDProblem
+from hyperribbon.theory.linear_models.problems import LinearGDProblem
 from hyperribbon.theory.verdict import Verdict
 
 __all__ = ["DEFAULTS", "VARIANT_DEFAULTS", "lemma_table", "make_problem", "problem_for", "verify",
@@ -43,10 +43,10 @@ def make_problem(**params) -> LinearGDProblem:
 def problem_for(lemma, **params):
     """The problem a lemma checks, built from ``params`` (:data:`DEFAULTS` and
     :data:`VARIANT_DEFAULTS`): the sloppy linear problem, wrapped or replaced for §5.3."""
-    from hyperribbon.theory.deep_linear import DeepLinearProblem
-    from hyperribbon.theory.kernels import MultiKernelProblem
-    from hyperribbon.theory.sgd import SGDProblem
-    from hyperribbon.theory.weight_decay import WeightDecayProblem
+    from hyperribbon.theory.linear_models.deep_linear import DeepLinearProblem
+    from hyperribbon.theory.linear_models.kernels import MultiKernelProblem
+    from hyperribbon.theory.linear_models.sgd import SGDProblem
+    from hyperribbon.theory.linear_models.weight_decay import WeightDecayProblem
     extra = dict(VARIANT_DEFAULTS)
     extra.update({k: params.pop(k) for k in list(params) if k in VARIANT_DEFAULTS
                   and params[k] is not None})
@@ -71,7 +71,7 @@ def problem_for(lemma, **params):
         curv = float(np.linalg.norm(base.X, 2) ** 2 * (1 + np.linalg.norm(base.y)))
         return DeepLinearProblem(base.X, base.y, base.width, 0.5 / curv, base.T,
                                  base.init_scale, True, base.seed)
-    from hyperribbon.theory.infogeo import PremetricSpace, ProbabilityEnsemble
+    from hyperribbon.theory.prediction_space.infogeo import PremetricSpace, ProbabilityEnsemble
     if kind is ProbabilityEnsemble:
         return ProbabilityEnsemble.confident(n_samples=p["n"], n_classes=10,
                                              error_rates=[0.0, 0.5, 0.8, 0.875], seed=p["seed"])

@@ -12,10 +12,11 @@ import hyperribbon.theory
 
 
 def _modules():
+    """Every module of every layer, sub-packages included."""
     for pkg in (hyperribbon.theory, hyperribbon.numerics, hyperribbon.experiments):
         yield pkg.__name__
-        for info in pkgutil.iter_modules(pkg.__path__):
-            yield f"{pkg.__name__}.{info.name}"
+        for info in pkgutil.walk_packages(pkg.__path__, prefix=pkg.__name__ + "."):
+            yield info.name
 
 
 @pytest.mark.parametrize("name", sorted(set(_modules())))

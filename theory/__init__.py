@@ -8,10 +8,15 @@ from .errors import AssumptionViolated, HyperribbonError, InvalidArgument, Preci
 from .domains import Domain
 from .verdict import Comparison, Status, Verdict
 from .lemma import Assumption, Lemma, Precision, SymbolicStatus
-from .problems import LINEAR_GD_DOMAINS, LinearGDProblem, Normalization, sloppy_spectrum
-from . import gd_closed_forms, infogeo, linear_gd, registry, symbolic
+from . import registry
+from . import catalogue  # noqa: F401  (imports every subject, which registers its lemmas)
+from . import linear_models, prediction_space
+from .linear_models import (LINEAR_GD_DOMAINS, LinearGDProblem, Normalization, gd_closed_forms,
+                            linear_gd, sloppy_spectrum, symbolic)
+from .prediction_space import infogeo
 
 __all__ = ["AssumptionViolated", "HyperribbonError", "InvalidArgument", "PrecisionExhausted",
            "Domain", "Comparison", "Status", "Verdict", "Assumption", "Lemma", "Precision",
            "SymbolicStatus", "LINEAR_GD_DOMAINS", "LinearGDProblem", "Normalization",
-           "sloppy_spectrum", "gd_closed_forms", "infogeo", "linear_gd", "registry", "symbolic"]
+           "sloppy_spectrum", "gd_closed_forms", "infogeo", "linear_gd", "registry", "symbolic",
+           "linear_models", "prediction_space"]

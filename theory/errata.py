@@ -35,8 +35,8 @@ class Erratum:
 
 
 def _e1():
-    from .linear_gd import LEMMA_5_2_2, LEMMA_5_2_2_MEAN
-    from .problems import LinearGDProblem
+    from .linear_models.linear_gd import LEMMA_5_2_2, LEMMA_5_2_2_MEAN
+    from .linear_models.problems import LinearGDProblem
     p = LinearGDProblem.from_spectrum([1.0, 0.5], yhat=[1.0, 0.0], alpha=0.5, T=2)
     bad, good = LEMMA_5_2_2_MEAN.check(p), LEMMA_5_2_2.check(p)
     lhs = bad.comparisons[0].lhs[0]
@@ -58,7 +58,7 @@ def _e2():
 
 
 def _e3():
-    from .gd_closed_forms import rho_thesis
+    from .linear_models.gd_closed_forms import rho_thesis
     kappas = np.array([1.0, 1.0 + 1e-9, 2.0, 1e30])
     rhos = np.array([rho_thesis(k, 1.0) for k in kappas])
     vacuous = bool(np.all(rhos > 1.0))   # ρ > 1 for every κ ≥ 1, with or without cn > ln 4
@@ -78,8 +78,8 @@ def _e4():
                     or np.allclose(forms["XXᵀXXᵀ"], forms["K²"]))
     # the corrected variant states the residual-space noise covariance (α²/b)·N directly and the
     # closed forms use N = K²; check the recursion with N = K² reproduces Pξ (lemma sgd-pxi)
-    from .problems import LinearGDProblem
-    from .sgd import LEMMA_SGD_PXI, SGDProblem
+    from .linear_models.problems import LinearGDProblem
+    from .linear_models.sgd import LEMMA_SGD_PXI, SGDProblem
     ok = LEMMA_SGD_PXI.check(SGDProblem(LinearGDProblem.from_spectrum(
         [1.0, 0.5], yhat=[1.0, 1.0], alpha=0.5, T=3), 1)).status.value
     return ("fails" if distinct else "holds"), ok, \
@@ -89,7 +89,7 @@ def _e4():
 
 
 def _e5():
-    from . import gd_closed_forms as cf
+    from .linear_models import gd_closed_forms as cf
     alpha, lam, T, b = 0.5, 1e-6, 10, 1
     s = alpha * lam
     exact = float(cf.one_minus_power(s, 2 * T)) / (b * (2 - s) ** 2)
@@ -100,8 +100,8 @@ def _e5():
 
 
 def _e6():
-    from .problems import LinearGDProblem
-    from .sgd import LEMMA_SGD_5_2_3, LEMMA_SGD_5_2_3_CORRECTED, SGDProblem
+    from .linear_models.problems import LinearGDProblem
+    from .linear_models.sgd import LEMMA_SGD_5_2_3, LEMMA_SGD_5_2_3_CORRECTED, SGDProblem
     p = SGDProblem(LinearGDProblem.sloppy(n=7, c=0.049787068367863944, alpha=0.5, T=7,
                                           sigma_w2=0.1353352832366127, sigma_star2=1.0, seed=0), 1)
     bad, good = LEMMA_SGD_5_2_3.check(p), LEMMA_SGD_5_2_3_CORRECTED.check(p)
@@ -111,9 +111,10 @@ def _e6():
 
 
 def _e7():
-    from .problems import LinearGDProblem
-    from .weight_decay import (LEMMA_WD_DYNAMICS, LEMMA_WD_DYNAMICS_CORRECTED, LEMMA_WD_PCA,
-                               LEMMA_WD_PCA_CORRECTED, WeightDecayProblem)
+    from .linear_models.problems import LinearGDProblem
+    from .linear_models.weight_decay import (LEMMA_WD_DYNAMICS, LEMMA_WD_DYNAMICS_CORRECTED,
+                                             LEMMA_WD_PCA, LEMMA_WD_PCA_CORRECTED,
+                                             WeightDecayProblem)
     p = WeightDecayProblem(LinearGDProblem.from_spectrum([1.0], yhat=[1.0], alpha=0.5, T=2), 1.0)
     aw = [LEMMA_WD_DYNAMICS.check(p).status.value, LEMMA_WD_PCA.check(p).status.value]
     co = [LEMMA_WD_DYNAMICS_CORRECTED.check(p).status.value,
@@ -125,7 +126,7 @@ def _e7():
 
 
 def _e8():
-    from .deep_linear import DeepLinearProblem, LEMMA_DLN_CONSERVATION, LEMMA_DLN_KERNEL_INVARIANCE
+    from .linear_models.deep_linear import DeepLinearProblem, LEMMA_DLN_CONSERVATION, LEMMA_DLN_KERNEL_INVARIANCE
     p = DeepLinearProblem(np.array([[1.0]]), np.array([1.0]), 1, 0.1, 5, init_scale=0.5,
                           balanced=True, seed=0)
     bad, good = LEMMA_DLN_KERNEL_INVARIANCE.check(p), LEMMA_DLN_CONSERVATION.check(p)
@@ -135,7 +136,7 @@ def _e8():
 
 
 def _e9():
-    from .infogeo import EQ_2_2_9, EQ_2_2_9_CORRECTED, PremetricSpace
+    from .prediction_space.infogeo import EQ_2_2_9, EQ_2_2_9_CORRECTED, PremetricSpace
     p = PremetricSpace.random_bhattacharyya(m=3, n_samples=1, n_classes=2, seed=0)
     bad, good = EQ_2_2_9.check(p), EQ_2_2_9_CORRECTED.check(p)
     w = bad.worst()
@@ -146,7 +147,7 @@ def _e9():
 def _e10():
     # §2.5.3.2: a weighted centring must give W with D_ij = W_ii + W_jj − 2W_ij (what makes the
     # eigen-embedding isometric); the printed L_uv = δ_uv − μ̂_u with W = −LDL/2 does not.
-    from .infogeo import PremetricSpace
+    from .prediction_space.infogeo import PremetricSpace
     D = PremetricSpace.random_bhattacharyya(m=2, seed=0).D
     mu = np.array([1.0, 2.0])
     muh = mu / mu.sum()

@@ -1,5 +1,9 @@
 """The registry of lemmas: look a lemma up by id, thesis number, or equation number.
 
+A plain container: subject modules call :func:`register` when they are imported, and
+:mod:`hyperribbon.theory.catalogue` (imported by ``hyperribbon.theory``) imports every subject, so
+the registry imports no subject and no import cycle exists.
+
 Addressing rules: ``"thesis-lemma-5.2.3"`` (the id), ``"5.2.3"`` (a lemma number takes precedence
 over an equation with the same number), ``"(5.2.10)"`` or ``"eq5.2.10"`` (equations),
 ``"5.2.3-corrected"`` (a variant: number + ``-`` + variant slug).
@@ -21,11 +25,6 @@ def register(lemma: Lemma) -> Lemma:
     return lemma
 
 
-def _load() -> None:
-    # Importing the content modules registers their lemmas.
-    from . import deep_linear, infogeo, kernels, linear_gd, sgd, weight_decay  # noqa: F401
-
-
 def _order(lem: Lemma) -> tuple:
     import re
     nums = tuple(int(x) for x in re.findall(r"\d+", lem.number.split("-")[0]))
@@ -35,7 +34,6 @@ def _order(lem: Lemma) -> tuple:
 def all_lemmas() -> list[Lemma]:
     """Every registered lemma, ordered by thesis number (then as written before variants), so the
     order does not depend on which module happened to be imported first."""
-    _load()
     return sorted(_REGISTRY.values(), key=_order)
 
 
@@ -45,7 +43,6 @@ def _slug(text: str) -> str:
 
 def resolve_key(key: str) -> list[Lemma]:
     """Every lemma matching ``key`` (see module docstring); empty if none."""
-    _load()
     key = key.strip()
     if key in _REGISTRY:
         return [_REGISTRY[key]]

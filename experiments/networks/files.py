@@ -134,7 +134,8 @@ def load_mnist(path, normalisation: str = "channel", limit: int | None = None) -
 class _SafeUnpickler(pickle.Unpickler):
     _ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
                 ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
-                ("numpy._core.multiarray", "scalar"), ("builtins", "bytes")}
+                ("numpy._core.multiarray", "scalar"), ("builtins", "bytes"),
+                ("_codecs", "encode")}   # protocol-2 pickles encode bytes through it
 
     def find_class(self, module, name):
         if (module, name) in self._ALLOWED:

@@ -1,0 +1,80 @@
+"""Random stochastic projection of the class axis (§3.5.2): contraction and measured distortion."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hyperribbon.numerics.prediction_space.distances import METRICS, pairwise_distances
+from hyperribbon.numerics.prediction_space.projection import (project_classes,
+                                                              projection_distortion,
+                                                              random_stochastic_matrix)
+from hyperribbon.theory.errors import InvalidArgument
+
+
+def test_random_matrix_is_column_stochastic_and_seeded():
+    M = random_stochastic_matrix(30, 7, seed=3)
+    assert M.shape == (7, 30) and np.all(M >= 0)
+    np.testing.assert_allclose(M.sum(axis=0), 1, atol=1e-14)
+    np.testing.assert_array_equal(M, random_stochastic_matrix(30, 7, seed=3))
+
+
+@settings(max_examples=30)
+@given(st.integers(2, 8), st.integers(1, 10), st.integers(2, 20), st.integers(2, 6),
+       st.integers(0, 2 ** 32 - 1))
+def test_projection_contracts_bhattacharyya_and_geodesic_distances(m, N, C, k, seed):
+    rng = np.random.default_rng(seed)
+    P = rng.dirichlet(np.full(C, 0.3), size=(m, N))
+    M = random_stochastic_matrix(C, k, seed=seed)
+    Q = project_classes(P, M)
+    np.testing.assert_allclose(Q.sum(-1), 1, atol=1e-13)
+    for metric in ("bhattacharyya", "geodesic", "symmetric_kl"):   # data-processing inequality
+        D, DM = pairwise_distances(P, metric=metric), pairwise_distances(Q, metric=metric)
+        fin = np.isfinite(D)
+        tol = 1e-7 if metric == "geodesic" else 1e-12
+        assert np.all(DM[fin] <= D[fin] + tol)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_permutation_is_distortion_free(metric):
+    rng = np.random.default_rng(1)
+    P = rng.dirichlet(np.ones(6), size=(7, 15))
+    M = np.eye(6)[rng.permutation(6)]
+    d = projection_distortion(P, M, metric=metric)
+    assert d.relative_frobenius < 1e-7 and d.rank_correlation == pytest.approx(1.0)
+    assert d.min_ratio == pytest.approx(1.0, abs=1e-6)
+
+
+def test_distortion_report_on_many_classes():
+    """Models along a trajectory (C = 100): the projection shrinks distances but keeps their
+    order (the structure InPCA sees); unstructured random models would not keep it."""
+    from hyperribbon.numerics.prediction_space.geodesics import geodesic
+    from hyperribbon.numerics.prediction_space.probabilities import ignorance, truth
+    rng = np.random.default_rng(2)
+    N, C = 30, 100
+    path = geodesic(ignorance(N, C), truth(rng.integers(0, C, N), C, smoothing=0.1),
+                    np.linspace(0, 1, 12))
+    P = 0.9 * path + 0.1 * rng.dirichlet(np.full(C, 0.1), size=(12, N))
+    d = projection_distortion(P, random_stochastic_matrix(C, 20, seed=0))
+    assert 0 < d.min_ratio <= d.median_ratio <= d.max_ratio <= 1 + 1e-12
+    assert d.rank_correlation > 0.9
+    assert d.D.shape == d.D_projected.shape == (12, 12)
+    np.testing.assert_allclose(d.relative_frobenius,
+                               np.linalg.norm(d.D_projected - d.D) / np.linalg.norm(d.D))
+
+
+@pytest.mark.parametrize("call,argument", [
+    pytest.param(lambda: random_stochastic_matrix(1, 3), "n_classes", id="classes"),
+    pytest.param(lambda: random_stochastic_matrix(5, 1), "n_components", id="components"),
+    pytest.param(lambda: random_stochastic_matrix(5, 2, concentration=0), "concentration",
+                 id="concentration"),
+    pytest.param(lambda: project_classes(np.ones((1, 2, 3)) / 3, np.ones((2, 4)) / 2), "M",
+                 id="M-shape"),
+    pytest.param(lambda: project_classes(np.ones((1, 2, 3)) / 3, np.ones((2, 3))), "M",
+                 id="M-not-stochastic"),
+    pytest.param(lambda: projection_distortion(np.ones((2, 2, 3)) / 3, np.ones((2, 3)) / 2,
+                                               metric="l1"), "metric", id="metric"),
+])
+def test_invalid_arguments(call, argument):
+    with pytest.raises(InvalidArgument) as info:
+        call()
+    assert info.value.argument == argument

@@ -1,0 +1,70 @@
+"""Shared assumptions, symbols and comparison helpers for the §5.2 lemmas (private)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy as sp
+
+from .. import oracle
+from ..lemma import Assumption, Precision
+from ..verdict import Comparison
+
+EPS = np.finfo(float).eps
+
+# ------------------------------------------------------------------ symbols
+i, k, n, T, t = sp.symbols("i k n T t", positive=True, integer=True)
+alpha, c, sigma_w, rho, lam, x, a_ = sp.symbols(r"alpha c sigma_w rho lambda x a", positive=True)
+lam_K = sp.IndexedBase(r"\lambda^{K}")
+lam_y = sp.IndexedBase(r"\lambda^{y}")
+lam_w = sp.IndexedBase(r"\lambda^{\sigma_w}")
+lam_P1 = sp.IndexedBase(r"\lambda^{P_1}")
+lam_P = sp.IndexedBase(r"\lambda^{P}")
+y_norm = sp.Symbol(r"\|y\|", positive=True)
+k_star = sp.Symbol("k^*", positive=True)
+
+# ------------------------------------------------------------------ assumptions
+ALPHA_THESIS = Assumption(
+    "0 < α < 1/λ1(K)", lambda p: p.alpha * p.lambda1 < 1.0, "§5.2 assumption (iii)",
+    lambda p: f"α·λ1 = {p.alpha * p.lambda1:.6g}")
+SLOPPY = Assumption(
+    "λ_i = λ1·e^{-c(i-1)} with known slope c", lambda p: p.c is not None,
+    "§5.2 assumption (i)", lambda p: f"c = {p.c}")
+K_STAR_INDEX = Assumption(
+    "k* ≥ 1 (the Weyl split index is an index: 2Tα ≥ e^{2c})",
+    lambda p: p.c is not None and 2 * p.T * p.alpha >= math.exp(2 * p.c),
+    "Lemma 5.2.3 (implicit)",
+    lambda p: f"2Tα = {2 * p.T * p.alpha:.6g}, e^(2c) = "
+              f"{math.exp(2 * p.c) if p.c is not None else float('nan'):.6g}")
+TARGETS_NONZERO = Assumption("y ≠ 0", lambda p: p.y_norm2 > 0, "ratios λ_i/λ_1 need λ_1 > 0",
+                             lambda p: f"‖y‖² = {p.y_norm2:.3g}")
+SIGMA_STAR_KNOWN = Assumption("σ*² known (targets drawn as y = Xw*, w* ~ N(0, σ*²/n I))",
+                              lambda p: p.sigma_star2 is not None, "§5.2 assumption (i)")
+N_AT_LEAST_2 = Assumption("n ≥ 2", lambda p: p.n >= 2, "ratios of distinct eigenvalues",
+                          lambda p: f"n = {p.n}")
+
+
+# ------------------------------------------------------------------ measuring helpers
+def measure(problem, matrix: str, precision: Precision, diagonal=None):
+    if diagonal is None:
+        return oracle.get().eigenvalues(problem, matrix, precision)
+    return oracle.get().eigenvalues(problem, matrix, precision, diagonal=diagonal)
+
+
+def ratios(m) -> tuple[np.ndarray, np.ndarray]:
+    """λ_i/λ_1 with first-order error bounds; the i = 1 entry is exactly 1."""
+    v, e = m.values, m.abs_err
+    r = v / v[0]
+    err = (e + np.abs(r) * e[0]) / v[0] * (1 + 1e-12)
+    r[0], err[0] = 1.0, 0.0
+    return r, err
+
+
+def rel_err(x, k_ulps: float = 16.0) -> np.ndarray:
+    return k_ulps * EPS * np.abs(np.asarray(x, dtype=float))
+
+
+def comparison(name, index, lhs, rhs, lhs_err, rhs_err, relation="<="):
+    return Comparison(name, np.asarray(index, float), np.asarray(lhs, float),
+                      np.asarray(rhs, float), np.asarray(lhs_err, float),
+                      np.asarray(rhs_err, float), relation)
