@@ -68,7 +68,7 @@ def checkpoint_steps(total_steps: int, k: int) -> np.ndarray:
     if total_steps + 1 <= k:
         return np.arange(total_steps + 1, dtype=np.int64)
     m = k - 1                                        # points in [1, T]
-    grid = np.geomspace(1, total_steps, m)
+    grid = np.geomspace(1, total_steps, m) if m > 1 else np.array([float(total_steps)])
     s = np.empty(m, dtype=np.int64)
     for j in range(m):
         s[j] = max(int(round(grid[j])), (s[j - 1] + 1) if j else 1)
