@@ -24,6 +24,8 @@ __all__ = [
     # traces and densities (numpy/scipy)
     "TraceEstimate", "hutchinson_trace", "hutchpp_trace",
     "SpectralDensity", "spectral_density",
+    # correlation spectra (torch)
+    "correlation_spectra", "input_correlation_spectrum", "gram_spectrum",
     # sloppiness (numpy)
     "Measure", "DecayFit", "effective_dimensionality", "strength", "sloppy_factor",
     "decay_rate", "sloppiness_summary",
