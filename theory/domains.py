@@ -21,12 +21,24 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Union
 
 from .errors import InvalidArgument
 
-__all__ = ["Domain", "Bound", "POSITIVE", "NONNEGATIVE", "POSITIVE_INT", "UNIT_OPEN"]
+__all__ = ["Domain", "Bound", "POSITIVE", "NONNEGATIVE", "POSITIVE_INT", "UNIT_OPEN",
+           "MAX_ALLOCATION_BYTES", "MAX_EXACT_INT", "size_domain", "check_allocation",
+           "format_bytes"]
+
+#: The largest single array (in bytes) any hyperribbon function allocates; a request beyond it is
+#: refused *before* allocating, with an :class:`InvalidArgument` naming the size argument and the
+#: memory it would need. Default 8 GiB; set the environment variable ``HYPERRIBBON_MAX_BYTES``
+#: (read at import) to change it.
+MAX_ALLOCATION_BYTES: int = int(os.environ.get("HYPERRIBBON_MAX_BYTES", str(8 * 2**30)))
+#: 2^53: the largest integer up to which every integer is a float64 (used as the upper end of
+#: counts such as T that enter floating-point formulas).
+MAX_EXACT_INT: int = 2**53
 
 Bound = Union[None, float, Callable[[Mapping[str, Any]], float]]
 
@@ -39,6 +51,12 @@ def _fmt(x: float) -> str:
     if float(x).is_integer() and abs(x) < 1e15:
         return str(int(x)) if abs(x) < 1e6 else f"{x:.6g}"
     return f"{x:.6g}"
+
+
+def _fmt_int(x: float) -> str:
+    if math.isfinite(x) and float(x).is_integer() and abs(x) <= 2**63:
+        return str(int(x))
+    return _fmt(x)
 
 
 @dataclass(frozen=True)
@@ -63,6 +81,11 @@ class Domain:
         How the ends read in error messages when they depend on the context ("2/λ1(K)").
     allow_inf : bool
         Whether ``high = ∞`` itself is an admissible value (e.g. ``T = ∞`` for the Gramian limit).
+    unit_bytes : float, optional
+        For sizes: bytes per unit of the parameter, so that a value above ``high`` is reported
+        with the memory it would need.
+    hint : str
+        Added to validation errors in parentheses (e.g. where an upper end comes from).
     """
 
     low: Bound = None
@@ -76,6 +99,8 @@ class Domain:
     high_text: str = ""
     allow_inf: bool = False
     note: str = field(default="", compare=False)
+    unit_bytes: Optional[float] = field(default=None, compare=False)
+    hint: str = field(default="", compare=False)
 
     # -- evaluation ------------------------------------------------------------------------
     def bounds(self, context: Optional[Mapping[str, Any]] = None) -> tuple[float, float]:
@@ -88,6 +113,12 @@ class Domain:
         """Whether ``value`` lies in the domain (``False`` for NaN and wrong types)."""
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             return False
+        if isinstance(value, numbers.Integral):          # exact, even beyond the float range
+            lo, hi = self.bounds(context)
+            v_int = int(value)
+            above = v_int >= lo if self.low_closed else v_int > lo
+            below = v_int <= hi if self.high_closed else v_int < hi
+            return above and below
         v = float(value)
         if math.isnan(v):
             return False
@@ -106,8 +137,9 @@ class Domain:
         left = "[" if self.low_closed else "("
         right = "]" if self.high_closed else ")"
         kind = "an integer " if self.integer else ""
-        symbolic = f"{left}{self.low_text or _fmt(lo)}, {self.high_text or _fmt(hi)}{right}"
-        numeric = f"{left}{_fmt(lo)}, {_fmt(hi)}{right}"
+        fmt = _fmt_int if self.integer else _fmt
+        symbolic = f"{left}{self.low_text or fmt(lo)}, {self.high_text or fmt(hi)}{right}"
+        numeric = f"{left}{fmt(lo)}, {fmt(hi)}{right}"
         text = f"be {kind}in {symbolic}" if kind else f"in {symbolic}"
         if symbolic != numeric:
             text += f" = {numeric}"
@@ -120,9 +152,76 @@ class Domain:
         """Return ``value`` unchanged, or raise :class:`InvalidArgument` naming the rule."""
         if not self.contains(value, context):
             rule = self.describe(context)
-            raise InvalidArgument(argument, owner, rule if rule.startswith("be ") else "be " + rule,
-                                  value)
+            rule = rule if rule.startswith("be ") else "be " + rule
+            if self.hint:
+                rule += f" ({self.hint})"
+            if self.unit_bytes is not None and isinstance(value, numbers.Real) \
+                    and not isinstance(value, bool) and value == value \
+                    and value > self.bounds(context)[1]:
+                rule += f" (this value would need {format_bytes(float(value) * self.unit_bytes)})"
+            raise InvalidArgument(argument, owner, rule, value)
         return value
+
+    def coerce(self, value: Any, argument: str, owner: str,
+               context: Optional[Mapping[str, Any]] = None):
+        """:meth:`validate`, then return ``int(value)`` for integer domains (``1e3`` → 1000) and
+        ``float(value)`` otherwise."""
+        self.validate(value, argument, owner, context)
+        if self.integer:
+            return int(value) if isinstance(value, numbers.Integral) else int(float(value))
+        return float(value)
+
+
+def size_domain(high: int, note: str, *, low: int = 1, typical: Optional[tuple] = None,
+                log: bool = False, unit_bytes: Optional[float] = None) -> Domain:
+    """An integer size in ``[low, high]``; ``note`` says where the upper end comes from (shown in
+    the error message), ``unit_bytes`` the memory per unit (a value above ``high`` is reported
+    with the memory it would need).
+
+    Examples
+    --------
+    >>> d = size_domain(2**20, "the limit", unit_bytes=8)
+    >>> d.validate(10**10, "n", "f")
+    Traceback (most recent call last):
+    ...
+    hyperribbon.theory.errors.InvalidArgument: Argument `n` of `f` must be an integer in [1, 1048576] (upper end: the limit) (this value would need 74.5 GiB), got 10000000000.
+    """
+    return Domain(low=low, high=high, low_closed=True, high_closed=True, integer=True,
+                  typical=typical, log=log, note=note, hint=f"upper end: {note}",
+                  unit_bytes=unit_bytes)
+
+
+def format_bytes(nbytes: float) -> str:
+    """``1536`` → ``'1.5 KiB'``."""
+    x = float(nbytes)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if x < 1024 or unit == "EiB":
+            return f"{x:.3g} {unit}" if unit != "B" else f"{int(x)} B"
+        x /= 1024
+    return f"{x:.3g} EiB"                                # pragma: no cover
+
+
+def check_allocation(entries: float, argument: str, owner: str, value: Any, *,
+                     what: str, itemsize: int = 8) -> None:
+    """Refuse an allocation of ``entries`` items of ``itemsize`` bytes beyond
+    :data:`MAX_ALLOCATION_BYTES`, *before* allocating: an :class:`InvalidArgument` naming the
+    size ``argument`` (with its ``value``), ``what`` would be allocated and the memory needed.
+
+    ``entries`` may be a float or an arbitrarily large int (computed without overflow).
+
+    Examples
+    --------
+    >>> check_allocation(10**12, "n", "f", 10**6, what="an n×n float64 matrix")
+    Traceback (most recent call last):
+    ...
+    hyperribbon.theory.errors.InvalidArgument: Argument `n` of `f` must be small enough for an n×n float64 matrix to fit in the allocation limit of 8 GiB (it would need 7.28 TiB), got 1000000.
+    """
+    need = float(entries) * itemsize
+    if not need <= MAX_ALLOCATION_BYTES:
+        raise InvalidArgument(argument, owner,
+                              f"be small enough for {what} to fit in the allocation limit of "
+                              f"{format_bytes(MAX_ALLOCATION_BYTES)} (it would need "
+                              f"{format_bytes(need)})", value)
 
 
 POSITIVE = Domain(low=0.0, typical=(1e-2, 1e2), log=True)

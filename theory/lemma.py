@@ -23,7 +23,7 @@ from typing import Any, Callable, Optional, Sequence
 import sympy as sp
 
 from .errors import InvalidArgument, PrecisionExhausted
-from .verdict import Comparison, Status, Verdict, decide
+from .verdict import Comparison, Status, Verdict, decide, entry_count
 
 __all__ = ["Precision", "Assumption", "SymbolicStatus", "Lemma"]
 
@@ -130,8 +130,10 @@ class Lemma:
     def check(self, problem, *, ladder: Optional[Sequence[Precision]] = None) -> Verdict:
         """Check the lemma on ``problem``.
 
-        Returns ``not_applicable`` (naming the violated assumptions) when an assumption fails;
-        otherwise evaluates both sides at increasing precision until every comparison is decided
+        Returns ``not_applicable`` (naming the violated assumptions) when an assumption fails,
+        and also when the statement makes no comparison at all for this problem (every family
+        is empty, e.g. "for 2 ≤ i ≤ n" with n = 1): a verdict over nothing is never ``holds``.
+        Otherwise evaluates both sides at increasing precision until every comparison is decided
         by separated error intervals, and answers ``undecided`` if the top of the ladder cannot
         separate them.
         """
@@ -152,12 +154,23 @@ class Lemma:
                 notes.append(f"{level.value}: {exc}")
                 continue
             used = level.value
+            if entry_count(comparisons) == 0:
+                names = "; ".join(c.name for c in comparisons) or "no comparison families"
+                return Verdict(self.id, Status.NOT_APPLICABLE, comparisons=comparisons,
+                               precision=used, failed_assumptions=(
+                                   "the statement compares nothing for this problem (empty "
+                                   f"index set: {names})",), notes=tuple(notes), problem=params)
             if decide(comparisons) is not Status.UNDECIDED:
                 break
         if not used:
             return Verdict(self.id, Status.UNDECIDED, precision="none available",
                            notes=tuple(notes), problem=params)
         status = decide(comparisons)
+        lost = sum(int(c.underflowed.sum()) for c in comparisons)
+        if lost:
+            notes.append(f"{lost} entr{'y compares' if lost == 1 else 'ies compare'} two sides "
+                         "below the normal float64 range (possibly lost to underflow, not "
+                         "measured zeros): not decided")
         if status is Status.UNDECIDED:
             notes.append("some comparisons are within their numerical error bounds at the "
                          "highest precision available: not decided")

@@ -1,9 +1,33 @@
-"""Verdicts: what a lemma check answers, with both sides, margins and the deciding precision.
+r"""Verdicts: what a lemma check answers, with both sides, margins and the deciding precision.
 
 A verdict is never ``holds`` or ``fails`` from a difference below the numerical noise floor: each
 side of each comparison carries an absolute error bound, and a comparison is decided only when the
 error intervals of the two sides are separated. Otherwise the lemma escalates precision and, when
 the highest precision cannot separate them either, answers ``undecided``.
+
+Two further rules make sure a verdict is always *about something*:
+
+* **Underflow.** An entry whose two sides both lie below the normal float64 range
+  (:math:`|x| < 2^{-1022} \approx 2.2\cdot10^{-308}`: exact zeros or subnormals) with error
+  bounds that do not reach that range either compares two quantities that may have underflowed:
+  a lost value is not a measured 0. Such entries are ``undecided`` unless the family declares
+  ``exact_zeros=True`` (the zeros are structural, or the sign of the difference is certain by
+  construction, e.g. a gap formed as a product of non-negative factors).
+* **Nothing compared.** :func:`decide` over no entries is ``undecided``, and
+  :meth:`~hyperribbon.theory.lemma.Lemma.check` answers ``not_applicable`` (naming why) when a
+  lemma makes no comparison at all for a problem: a statement over an empty index set is never
+  reported as holding.
+
+Examples
+--------
+>>> import numpy as np
+>>> decide([])                                            # nothing compared: not "holds"
+<Status.UNDECIDED: 'undecided'>
+>>> Comparison("0 = 0 after underflow", [1], [0.0], [0.0], [0.0], [0.0], "==").statuses.tolist()
+['undecided']
+>>> Comparison("structural zeros", [1], [0.0], [0.0], [0.0], [0.0], "==",
+...            exact_zeros=True).statuses.tolist()
+['holds']
 """
 from __future__ import annotations
 
@@ -15,7 +39,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-__all__ = ["Status", "Comparison", "Verdict", "decide"]
+__all__ = ["Status", "Comparison", "Verdict", "decide", "entry_count"]
 
 
 class Status(str, enum.Enum):
@@ -26,6 +50,7 @@ class Status(str, enum.Enum):
 
 
 _RELATIONS = ("<=", ">=", "==")
+_TINY = float(np.finfo(np.float64).tiny)      # smallest normal float64, 2^-1022
 
 
 @dataclass(frozen=True)
@@ -45,6 +70,12 @@ class Comparison:
     relation : {"<=", ">=", "=="}
         For ``"=="`` (identities) an entry holds when the discrepancy is within the sum of the
         error bounds, and fails when it exceeds ``fail_factor`` times that sum.
+    fail_factor : float
+        See ``relation``.
+    exact_zeros : bool
+        Whether entries with both sides below the normal float64 range are decided as computed
+        (their zeros are structural or the sign of their difference is certain by construction).
+        By default such entries are ``undecided`` (see the module docstring: *Underflow*).
     """
 
     name: str
@@ -55,6 +86,7 @@ class Comparison:
     rhs_err: np.ndarray
     relation: str = "<="
     fail_factor: float = 100.0
+    exact_zeros: bool = False
 
     def __post_init__(self):
         if self.relation not in _RELATIONS:
@@ -87,13 +119,26 @@ class Comparison:
             out[gap > self.fail_factor * tol] = Status.FAILS.value
         nan = ~(np.isfinite(self.lhs) & np.isfinite(self.rhs))
         out[nan] = Status.UNDECIDED.value
+        out[self.underflowed] = Status.UNDECIDED.value
         return out
+
+    @property
+    def underflowed(self) -> np.ndarray:
+        """(m,) bool: entries comparing two sides below the normal float64 range whose error
+        bounds do not reach it either (possibly lost to underflow), unless ``exact_zeros``."""
+        if self.exact_zeros:
+            return np.zeros(self.lhs.size, dtype=bool)
+        with np.errstate(invalid="ignore"):
+            low = ((np.abs(self.lhs) < _TINY) & (np.abs(self.rhs) < _TINY)
+                   & (self.lhs_err < _TINY) & (self.rhs_err < _TINY))
+        return low
 
     @property
     def margins(self) -> np.ndarray:
         """Per-entry margin as a ratio; > 1 means the comparison holds with room to spare.
 
-        ``<=``: rhs/lhs; ``>=``: lhs/rhs; ``==``: (error bound)/(discrepancy).
+        ``<=``: rhs/lhs; ``>=``: lhs/rhs; ``==``: (error bound)/(discrepancy); NaN for entries
+        lost to underflow (:attr:`underflowed`), which carry no information.
         """
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if self.relation == "<=":
@@ -105,7 +150,7 @@ class Comparison:
             else:
                 gap = np.abs(self.lhs - self.rhs)
                 m = np.where(gap > 0, (self.lhs_err + self.rhs_err) / gap, np.inf)
-        return m
+        return np.where(self.underflowed, np.nan, m)
 
     def status(self) -> Status:
         return _combine(self.statuses)
@@ -115,7 +160,7 @@ class Comparison:
                 "index": _jsonable(self.index), "lhs": _jsonable(self.lhs),
                 "rhs": _jsonable(self.rhs), "lhs_err": _jsonable(self.lhs_err),
                 "rhs_err": _jsonable(self.rhs_err), "status": list(self.statuses),
-                "margin": _jsonable(self.margins)}
+                "margin": _jsonable(self.margins), "exact_zeros": bool(self.exact_zeros)}
 
 
 def _combine(statuses: Sequence[str]) -> Status:
@@ -124,14 +169,21 @@ def _combine(statuses: Sequence[str]) -> Status:
         return Status.FAILS
     if statuses and all(s == Status.HOLDS.value for s in statuses):
         return Status.HOLDS
-    if not statuses:
-        return Status.HOLDS
-    return Status.UNDECIDED
+    return Status.UNDECIDED          # including "nothing compared": never holds over nothing
 
 
 def decide(comparisons: Sequence[Comparison]) -> Status:
-    """The overall status of several comparison families (fails beats undecided beats holds)."""
+    """The overall status of several comparison families (fails beats undecided beats holds).
+
+    No entries at all (no families, or only empty ones) is ``undecided``: a statement checked
+    over nothing is not shown to hold.
+    """
     return _combine([s for c in comparisons for s in c.statuses])
+
+
+def entry_count(comparisons: Sequence[Comparison]) -> int:
+    """Total number of compared entries over every family."""
+    return int(sum(c.lhs.size for c in comparisons))
 
 
 def _jsonable(a):
@@ -174,17 +226,19 @@ class Verdict:
 
     @property
     def margin(self) -> float:
-        """Worst margin over every entry (a ratio; < 1 only if some entry fails or is tight)."""
-        ms = [float(np.min(c.margins)) for c in self.comparisons if c.lhs.size]
+        """Worst margin over every entry (a ratio; < 1 only if some entry fails or is tight);
+        NaN when nothing was compared (entries lost to underflow are skipped)."""
+        ms = [float(np.nanmin(c.margins)) for c in self.comparisons
+              if c.lhs.size and not np.all(np.isnan(c.margins))]
         return min(ms) if ms else math.nan
 
     def worst(self) -> Optional[tuple]:
         """``(comparison name, index, lhs, rhs, margin)`` of the entry with the smallest margin."""
         best = None
         for c in self.comparisons:
-            if not c.lhs.size:
+            if not c.lhs.size or np.all(np.isnan(c.margins)):
                 continue
-            k = int(np.argmin(c.margins))
+            k = int(np.nanargmin(c.margins))
             cand = (c.name, c.index[k], c.lhs[k], c.rhs[k], c.margins[k])
             if best is None or cand[4] < best[4]:
                 best = cand
@@ -205,7 +259,7 @@ class Verdict:
         """A plain-text table of the verdict: one row per compared entry (worst first)."""
         lines = [f"{self.lemma_id}: {self.status.value.upper()}"
                  + (f"  (worst margin {self.margin:.4g}, decided at {self.precision})"
-                    if self.comparisons else "")]
+                    if entry_count(self.comparisons) else "")]
         for a in self.failed_assumptions:
             lines.append(f"  assumption violated: {a}")
         for c in self.comparisons:
