@@ -14,7 +14,7 @@ theory layer's lemma checks measure with.
 """
 from hyperribbon.theory import oracle as _oracle
 
-from . import linear_models, prediction_space
+from . import curvature, linear_models, prediction_space
 from .linear_models import (empirical_pca_matrix, expected_empirical_pca_correction,
                             simulate_residuals, simulate_weight_gd, synthetic_data,
                             AccurateSpectrum, gramian_eigvalsh, graded_gram_eigvalsh, mp_eigvalsh,
@@ -52,7 +52,7 @@ from .prediction_space import (as_probabilities, as_model, default_atol, ignoran
 
 _oracle.install(ExactOracle())
 
-__all__ = ["linear_models", "prediction_space", "empirical_pca_matrix",
+__all__ = ["curvature", "linear_models", "prediction_space", "empirical_pca_matrix",
            "expected_empirical_pca_correction", "simulate_residuals", "simulate_weight_gd",
            "synthetic_data", "AccurateSpectrum", "gramian_eigvalsh", "graded_gram_eigvalsh",
            "mp_eigvalsh", "mp_gramian_eigvalsh", "ExactOracle", "PCAMatrices", "pca_matrices",
