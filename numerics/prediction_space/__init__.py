@@ -3,12 +3,13 @@ stacks, distances (Bhattacharyya, geodesic, symmetrised KL, Euclidean), blocked 
 pairwise matrices, geodesics and progress, trajectories, InPCA, centroids, alignment,
 class projection, imprinting and configuration importance."""
 from .probabilities import (as_probabilities, as_model, default_atol, ignorance, truth,
-                            from_logits, as_labels, to_numpy)
+                            from_logits, as_labels, to_numpy, as_log_probabilities, as_models,
+                            check_log, LOG_KINDS)
+from .stacks import ProbabilityStack, open_stack
 from .distances import (METRICS, bhattacharyya, geodesic_distance, symmetric_kl, euclidean,
                         distance, per_sample_distances, pairwise_distances, pairwise_reference,
-                        check_distance_matrix)
-from .blocked import (ProbabilityStack, open_stack, pairwise_to_disk, pairwise_dask, tile_status,
-                      open_matrix)
+                        check_distance_matrix, UndefinedRatioWarning)
+from .blocked import pairwise_to_disk, pairwise_dask, tile_status, open_matrix
 from .geodesics import (geodesic, geodesic_reference, geodesic_objective, progress,
                         progress_reference, distance_to_geodesic, GeodesicFrame)
 from .trajectories import (Reindexed, reindex_by_progress, sample_at_progress, trajectory_distance,
@@ -27,7 +28,8 @@ from .imprinting import (imprint_weights, imprinted_probabilities, imprint, impr
 from .configuration import (Clustering, cluster_trajectories, pair_features, factor_importance)
 
 __all__ = ["as_probabilities", "as_model", "default_atol", "ignorance", "truth", "from_logits",
-           "as_labels", "to_numpy", "METRICS", "bhattacharyya", "geodesic_distance",
+           "as_labels", "to_numpy", "as_log_probabilities", "as_models", "check_log", "LOG_KINDS",
+           "UndefinedRatioWarning", "METRICS", "bhattacharyya", "geodesic_distance",
            "symmetric_kl", "euclidean", "distance", "per_sample_distances", "pairwise_distances",
            "pairwise_reference", "check_distance_matrix", "ProbabilityStack", "open_stack",
            "pairwise_to_disk", "pairwise_dask", "tile_status", "open_matrix", "geodesic",

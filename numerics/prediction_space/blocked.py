@@ -4,14 +4,19 @@ The thesis embeds :math:`m \sim 10^3`–:math:`10^5` models with :math:`NC \sim 
 ("Implementing InPCA — or even PCA — for such large matrices requires a large amount of memory.
 We reduced the severity of this issue using Numpy's memmap functionality", §2.2). Here:
 
-* :class:`ProbabilityStack` reads an (m, N, C) stack block by block from a ``.npy`` file (with
-  positioned reads, so that the resident memory is one block, not the mapped file), a zarr array,
-  a Dask array, a memmap or an in-memory array, and validates each block when it is read;
+* :class:`~.stacks.ProbabilityStack` reads an (m, N, C) stack block by block from a ``.npy``
+  file, a zarr array, a Dask array, a memmap or an in-memory array, and validates each block when
+  it is read (probabilities, or log-probabilities/logits with ``log``);
 * :func:`pairwise_to_disk` fills an (m, m) matrix in a ``.npy`` file or a zarr store tile by tile
   (:math:`b\times b` tiles, the upper half computed, each tile mirrored). Memory is bounded by
   the block size b (two blocks and one tile per worker). Every finished tile leaves a marker
   file, so an interrupted run resumes where it stopped. Tiles are Dask tasks: the local threaded
   scheduler by default, or any Dask cluster when a ``client`` (``distributed.Client``) is passed;
+* a partial result never reads as complete: the output is created filled with NaN (a ``.npy``
+  file is written with NaN once, a zarr store has NaN as fill value), so that any reader sees the
+  unfinished tiles as NaN, which :func:`~.distances.check_distance_matrix` (hence InPCA,
+  clustering, ...) rejects with its own message; :func:`open_matrix` refuses an incomplete matrix
+  unless ``allow_partial=True``;
 * :func:`pairwise_dask` returns the matrix as a lazy ``dask.array`` built with ``blockwise``.
 
 Each tile uses the kernels of :mod:`hyperribbon.numerics.prediction_space._tiles`, the same as
@@ -33,7 +38,6 @@ True
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import numbers
 import os
@@ -46,133 +50,12 @@ import numpy as np
 from hyperribbon.theory.errors import InvalidArgument
 
 from . import _tiles
-from .distances import check_metric
-from .probabilities import as_probabilities, to_numpy
+from .distances import _working_dtype, check_metric
+from .probabilities import as_models
+from .stacks import ProbabilityStack, open_stack, stack_kind
 
 __all__ = ["ProbabilityStack", "open_stack", "pairwise_to_disk", "pairwise_dask", "tile_status",
-           "open_matrix"]
-
-
-# ---------------------------------------------------------------- sources
-class ProbabilityStack:
-    r"""A lazily read (m, N, C) stack of probabilities.
-
-    Parameters
-    ----------
-    source : str or os.PathLike or array-like
-        A ``.npy`` file (read with positioned reads), a zarr store directory, a zarr/h5py/Dask
-        array, a numpy array or memmap, or a torch tensor.
-    atol : float, optional
-        Row-sum tolerance used when blocks are validated.
-    """
-
-    def __init__(self, source, *, atol: float | None = None):
-        self.atol = atol
-        self.path = None
-        self.offset = 0
-        if isinstance(source, (str, os.PathLike)):
-            path = os.fspath(source)
-            if not os.path.exists(path):
-                raise InvalidArgument("source", "ProbabilityStack", "be an existing .npy file or "
-                                      "zarr store", path)
-            if os.path.isdir(path):
-                import zarr
-                self.array = zarr.open_array(path, mode="r")
-            else:
-                self.path = path
-                self.array = None
-                with open(path, "rb") as f:
-                    try:
-                        version = np.lib.format.read_magic(f)
-                        reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                                  else np.lib.format.read_array_header_2_0)
-                        shape, fortran, dtype = reader(f)
-                    except ValueError:
-                        raise InvalidArgument("source", "ProbabilityStack", "be a .npy file",
-                                              path) from None
-                    self.offset = f.tell()
-                if fortran:
-                    raise InvalidArgument("source", "ProbabilityStack",
-                                          "be stored in C order", path)
-                self._shape, self._dtype = tuple(shape), np.dtype(dtype)
-        elif isinstance(source, ProbabilityStack):
-            self.__dict__.update(source.__dict__)
-            return
-        else:
-            arr = source
-            if type(source).__module__.startswith("torch") or isinstance(source, (list, tuple)):
-                arr = to_numpy(source, "source", "ProbabilityStack")
-            if not all(hasattr(arr, a) for a in ("shape", "dtype", "__getitem__")):
-                raise InvalidArgument("source", "ProbabilityStack", "be a path or an array", source)
-            self.array = arr
-        if self.array is not None:
-            self._shape, self._dtype = tuple(self.array.shape), np.dtype(self.array.dtype)
-        if len(self._shape) != 3 or min(self._shape) == 0:
-            raise InvalidArgument("source", "ProbabilityStack", "hold a non-empty (m, N, C) array",
-                                  f"shape {self._shape}")
-
-    @property
-    def shape(self) -> tuple:
-        return self._shape
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self._dtype
-
-    @property
-    def ndim(self) -> int:
-        return 3
-
-    def __len__(self) -> int:
-        return self._shape[0]
-
-    def raw(self, start: int, stop: int) -> np.ndarray:
-        """Models ``start:stop`` as stored (not validated)."""
-        if self.path is not None:
-            m, N, C = self._shape
-            out = np.empty((stop - start, N, C), dtype=self._dtype)
-            nbytes = out.nbytes
-            with open(self.path, "rb", buffering=0) as f:
-                f.seek(self.offset + start * N * C * self._dtype.itemsize)
-                view, got = memoryview(out).cast("B"), 0
-                while got < nbytes:
-                    k = f.readinto(view[got:])
-                    if not k:
-                        raise InvalidArgument("source", "ProbabilityStack", "not be truncated",
-                                              self.path)
-                    got += k
-            return out
-        block = self.array[start:stop]
-        if hasattr(block, "compute"):
-            block = block.compute()
-        return np.asarray(block)
-
-    def block(self, start: int, stop: int) -> np.ndarray:
-        """Models ``start:stop``, validated (:func:`~.probabilities.as_probabilities`)."""
-        return as_probabilities(self.raw(start, stop), f"probabilities[{start}:{stop}]",
-                                "ProbabilityStack", atol=self.atol)
-
-    def __getitem__(self, key):
-        if not isinstance(key, tuple):
-            key = (key,)
-        first = key[0]
-        if not isinstance(first, slice) or first.step not in (None, 1):
-            raise InvalidArgument("key", "ProbabilityStack", "be a contiguous slice of models", key)
-        start, stop, _ = first.indices(len(self))
-        return self.block(start, stop)[(slice(None),) + tuple(key[1:])]
-
-    def fingerprint(self) -> str:
-        """Shape, dtype and a hash of the first and last models (detects a changed source)."""
-        h = hashlib.sha1(f"{self._shape}{self._dtype}".encode())
-        for i in (0, len(self) - 1):
-            h.update(np.ascontiguousarray(self.raw(i, i + 1)).tobytes())
-        return h.hexdigest()
-
-
-def open_stack(source, *, atol: float | None = None) -> ProbabilityStack:
-    """A :class:`ProbabilityStack` over ``source`` (see there)."""
-    return source if isinstance(source, ProbabilityStack) and atol is None \
-        else ProbabilityStack(source, atol=atol)
+           "open_matrix"]          # ProbabilityStack and open_stack live in .stacks
 
 
 # ---------------------------------------------------------------- outputs
@@ -215,16 +98,54 @@ def _create_store(path: str, shape: tuple, dtype, block: int) -> _Store:
     mm = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=shape)
     offset = mm.offset
     del mm
+    row = np.full(shape[1], np.nan, dtype=dtype).tobytes()
+    rows = max(1, 2 ** 24 // max(len(row), 1))
+    fd = os.open(path, os.O_WRONLY)
+    try:                                   # unfinished tiles read as NaN, never as distances
+        chunk = row * rows
+        for i in range(0, shape[0], rows):
+            k = min(rows, shape[0] - i)
+            os.pwrite(fd, chunk if k == rows else row * k, offset + i * len(row))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     return _Store("npy", path, shape, np.dtype(dtype).str, offset)
 
 
-def open_matrix(path):
-    """Open a matrix written by :func:`pairwise_to_disk` (read-only memmap or zarr array)."""
+def open_matrix(path, *, allow_partial: bool = False):
+    """Open a matrix written by :func:`pairwise_to_disk` (read-only memmap or zarr array).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    allow_partial : bool
+        Also open a matrix whose computation was interrupted; its unfinished tiles read as NaN
+        (and every function that takes a distance matrix rejects it until it is finished).
+
+    Raises
+    ------
+    InvalidArgument
+        ``path`` holds no matrix written by :func:`pairwise_to_disk`; its data file is missing;
+        or (without ``allow_partial``) some tiles are unfinished — the message says how many
+        and that rerunning the same ``pairwise_to_disk`` call finishes them.
+    """
+    owner = "open_matrix"
+    if not isinstance(allow_partial, (bool, np.bool_)):
+        raise InvalidArgument("allow_partial", owner, "be True or False", allow_partial)
     path = os.fspath(path)
     meta = _read_meta(path)
     if meta is None:
-        raise InvalidArgument("path", "open_matrix", "hold a matrix written by pairwise_to_disk",
+        raise InvalidArgument("path", owner, "hold a matrix written by pairwise_to_disk (no "
+                              f"{_markers(path)}/meta.json)", path)
+    if not os.path.exists(path):
+        raise InvalidArgument("path", owner, "still hold the data file its tile markers describe",
                               path)
+    done, total = tile_status(path)
+    if done < total and not allow_partial:
+        raise InvalidArgument("path", owner, f"hold a complete matrix ({done} of {total} tiles "
+                              "are finished: rerun the same pairwise_to_disk call to finish it, "
+                              "or pass allow_partial=True to read it with NaN in the unfinished "
+                              "tiles)", path)
     return _Store(**meta["store"]).open()
 
 
@@ -276,7 +197,8 @@ class _PackCache:
             if hit is not None and hit[0] == (i0, i1):
                 return hit[1]
             self.packs.pop(me, None)                      # free the old one first
-        pack = _tiles.pack(stack.block(i0, i1), cfg["metric"], cfg["dtype"])
+        pack = _tiles.pack(stack.block(i0, i1, log=cfg["log"]), cfg["metric"], cfg["dtype"],
+                           bool(cfg["log"]))
         with self.lock:
             self.packs[me] = ((i0, i1), pack)
         return pack
@@ -294,13 +216,14 @@ def _compute_tile(stack: ProbabilityStack, store: _Store, bi: int, bj: int, cfg:
     i0, j0 = bi * b, bj * b
     cache = cfg.get("cache")
     pa = cache.row(stack, i0, min(i0 + b, m), cfg) if cache is not None else \
-        _tiles.pack(stack.block(i0, min(i0 + b, m)), cfg["metric"], cfg["dtype"])
+        _tiles.pack(stack.block(i0, min(i0 + b, m), log=cfg["log"]), cfg["metric"],
+                    cfg["dtype"], bool(cfg["log"]))
     if bi == bj:
         t = _tiles.tile(pa, pa, sample_block=cfg["sample_block"], n_threads=cfg["n_threads"],
                         symmetric=True)
     else:
-        B = stack.block(j0, min(j0 + b, m))
-        t = _tiles.tile(pa, _tiles.pack(B, cfg["metric"], cfg["dtype"]),
+        B = stack.block(j0, min(j0 + b, m), log=cfg["log"])
+        t = _tiles.tile(pa, _tiles.pack(B, cfg["metric"], cfg["dtype"], bool(cfg["log"])),
                         sample_block=cfg["sample_block"], n_threads=cfg["n_threads"])
     t = np.maximum(t / stack.shape[1], 0.0)
     if bi == bj:
@@ -323,7 +246,7 @@ def pairwise_to_disk(probs, path, *, metric: str = "bhattacharyya", block_size: 
                      dtype=None, out_dtype=np.float64, sample_block: int | None = None,
                      scheduler="threads", n_workers: int = 1, tile_threads: int | None = None,
                      client=None, progress: bool = True, overwrite: bool = False,
-                     atol: float | None = None):
+                     atol: float | None = None, log=None):
     r"""Compute the (m, m) distance matrix of a stack into a ``.npy`` file or zarr store.
 
     .. math:: D_{uv} = \mathrm d(P_u, P_v) \quad\text{(eq. 2.2.2 for d_B)},
@@ -335,7 +258,7 @@ def pairwise_to_disk(probs, path, *, metric: str = "bhattacharyya", block_size: 
     Parameters
     ----------
     probs : str, os.PathLike, (m, N, C) array-like or ProbabilityStack
-        The stack (see :class:`ProbabilityStack`).
+        The stack (see :class:`~.stacks.ProbabilityStack`).
     path : str or os.PathLike
         Output: ``*.zarr`` for a zarr store (chunks = tiles), anything else for a ``.npy`` file.
         Tile markers and parameters live in ``<path>.tiles/``.
@@ -345,7 +268,7 @@ def pairwise_to_disk(probs, path, *, metric: str = "bhattacharyya", block_size: 
     dtype : {None, numpy.float32, numpy.float64}
         Working precision of the per-sample products (see
         :func:`~hyperribbon.numerics.prediction_space.distances.pairwise_distances`).
-    out_dtype : numpy dtype
+    out_dtype : {numpy.float64, numpy.float32}
         Stored precision (float64 by default).
     scheduler : str, callable or concurrent.futures.Executor
         Dask scheduler for the local run (``"threads"``, ``"sync"``, ``"processes"``, ...).
@@ -360,11 +283,17 @@ def pairwise_to_disk(probs, path, *, metric: str = "bhattacharyya", block_size: 
         Show a tqdm progress bar over tiles (local schedulers).
     overwrite : bool
         Start afresh even if ``path`` holds a (possibly partial) computation.
+    atol : float, optional
+        Row-sum tolerance for the blocks.
+    log : {None, False, True, "logits"}
+        The stack holds probabilities, log-probabilities or logits (None: the kind a stack was
+        opened with, else probabilities); part of the parameters a resumed run must match.
 
     Returns
     -------
     (m, m) numpy.memmap or zarr.Array
-        Opened read-only.
+        Opened read-only, complete. The file is created filled with NaN, so that an interrupted
+        computation never reads as complete (see :func:`open_matrix`).
     """
     owner = "pairwise_to_disk"
     check_metric(metric, owner)
@@ -376,15 +305,23 @@ def pairwise_to_disk(probs, path, *, metric: str = "bhattacharyya", block_size: 
         tile_threads = max(1, _tiles.default_threads() // n_workers) if client is None else None
     else:
         tile_threads = _positive(tile_threads, "tile_threads", owner)
-    wdt = np.float64 if dtype is None else np.dtype(dtype).type
-    if wdt not in (np.float32, np.float64):
-        raise InvalidArgument("dtype", owner, "be float32 or float64", str(dtype))
+    wdt = _working_dtype(dtype, owner)
+    try:
+        odt = np.dtype(out_dtype)
+    except TypeError:
+        odt = None
+    if odt not in (np.float32, np.float64):
+        raise InvalidArgument("out_dtype", owner, "be float32 or float64 (NaN marks unfinished "
+                              "tiles)", str(out_dtype))
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidArgument("path", owner, "be a file path (str or os.PathLike)", path)
     path = os.fspath(path)
-    stack = open_stack(probs, atol=atol)
+    kind = stack_kind(probs, log, owner)
+    stack = open_stack(probs, atol=atol, log=kind)
     m = len(stack)
     store_shape = (m, m)
     params = {"metric": metric, "block_size": block_size, "dtype": np.dtype(wdt).str,
-              "source": stack.fingerprint(), "out_dtype": np.dtype(out_dtype).str}
+              "source": stack.fingerprint(), "out_dtype": odt.str, "log": kind}
     markers = _markers(path)
     meta = _read_meta(path)
     if meta is not None and not overwrite:
@@ -398,13 +335,13 @@ def pairwise_to_disk(probs, path, *, metric: str = "bhattacharyya", block_size: 
         if os.path.isdir(markers):
             shutil.rmtree(markers)
         os.makedirs(markers)
-        store = _create_store(path, store_shape, out_dtype, block_size)
+        store = _create_store(path, store_shape, odt, block_size)
         _write_atomic(os.path.join(markers, "meta.json"),
                       json.dumps({**params, "store": store.__dict__}))
     nb = -(-m // block_size)
     todo = [(bi, bj) for bi in range(nb) for bj in range(bi, nb)
             if not os.path.exists(os.path.join(markers, f"{bi}_{bj}.done"))]
-    cfg = {"block_size": block_size, "metric": metric, "dtype": wdt,
+    cfg = {"block_size": block_size, "metric": metric, "dtype": wdt, "log": kind,
            "sample_block": sample_block, "n_threads": tile_threads, "markers": markers,
            "cache": _PackCache()}
     if todo:
@@ -440,16 +377,29 @@ def _run(todo, stack, store, cfg, *, scheduler, n_workers, client, progress):
 
 
 # ---------------------------------------------------------------- lazy dask array
-def _block_distances(a, b, *, metric, dtype, sample_block, atol):
-    a = as_probabilities(a, "probabilities", "pairwise_dask", atol=atol)
-    b = as_probabilities(b, "probabilities", "pairwise_dask", atol=atol)
-    t = _tiles.tile(_tiles.pack(a, metric, dtype), _tiles.pack(b, metric, dtype),
-                    sample_block=sample_block)
+class _RawView:
+    """A stack read as stored (validation happens in the Dask tasks, in the call's domain)."""
+
+    def __init__(self, stack: ProbabilityStack):
+        self.stack, self.shape, self.dtype, self.ndim = stack, stack.shape, stack.dtype, 3
+
+    def __getitem__(self, key):
+        key = key if isinstance(key, tuple) else (key,)
+        start, stop, _ = key[0].indices(len(self.stack))
+        return self.stack.raw(start, stop)[(slice(None),) + tuple(key[1:])]
+
+
+def _block_distances(a, b, *, metric, dtype, sample_block, atol, log):
+    a = as_models(a, "probs", "pairwise_dask", log, atol=atol)
+    b = as_models(b, "probs", "pairwise_dask", log, atol=atol)
+    t = _tiles.tile(_tiles.pack(a, metric, dtype, bool(log)),
+                    _tiles.pack(b, metric, dtype, bool(log)), sample_block=sample_block)
     return np.maximum(t / a.shape[1], 0.0)
 
 
 def pairwise_dask(probs, probs_b=None, *, metric: str = "bhattacharyya", block_size: int = 1024,
-                  dtype=None, sample_block: int | None = None, atol: float | None = None):
+                  dtype=None, sample_block: int | None = None, atol: float | None = None,
+                  log=None):
     r"""The distance matrix as a lazy ``dask.array`` (one task per pair of model blocks).
 
     Parameters
@@ -457,6 +407,8 @@ def pairwise_dask(probs, probs_b=None, *, metric: str = "bhattacharyya", block_s
     probs : (m1, N, C) dask.array.Array, array-like, path or ProbabilityStack
     probs_b : (m2, N, C), optional
         A second set; default ``probs`` (the result is then symmetrised and its diagonal zeroed).
+    log : {None, False, True, "logits"}
+        Probabilities, log-probabilities or logits (see :func:`pairwise_to_disk`).
 
     Returns
     -------
@@ -467,21 +419,23 @@ def pairwise_dask(probs, probs_b=None, *, metric: str = "bhattacharyya", block_s
     owner = "pairwise_dask"
     check_metric(metric, owner)
     block_size = _positive(block_size, "block_size", owner)
-    wdt = np.float64 if dtype is None else np.dtype(dtype).type
+    wdt = _working_dtype(dtype, owner)
+    kind = stack_kind(probs, log, owner)
 
-    def lazy(x):
+    def lazy(x, argument):
         if not isinstance(x, da.Array):
-            x = da.from_array(open_stack(x), chunks=(block_size, -1, -1), asarray=False)
+            x = da.from_array(_RawView(open_stack(x)), chunks=(block_size, -1, -1),
+                              asarray=False)
         if x.ndim != 3:
-            raise InvalidArgument("probs", owner, "be an (m, N, C) array", x)
+            raise InvalidArgument(argument, owner, "be an (m, N, C) array", x)
         return x.rechunk({0: block_size, 1: -1, 2: -1})
 
-    X = lazy(probs)
-    Y = X if probs_b is None else lazy(probs_b)
+    X = lazy(probs, "probs")
+    Y = X if probs_b is None else lazy(probs_b, "probs_b")
     if Y.shape[1:] != X.shape[1:]:
         raise InvalidArgument("probs_b", owner, f"have the same (N, C) = {X.shape[1:]}", Y)
     fn = functools.partial(_block_distances, metric=metric, dtype=wdt,
-                           sample_block=sample_block, atol=atol)
+                           sample_block=sample_block, atol=atol, log=kind)
     D = da.blockwise(fn, "ij", X, "ikl", Y, "jkl", dtype=np.float64, concatenate=True)
     if probs_b is None:
         eye = da.eye(X.shape[0], chunks=block_size, dtype=bool)

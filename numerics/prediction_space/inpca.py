@@ -26,6 +26,25 @@ interval :math:`\sum_k \mathrm{sign}(\Lambda_k)(X_{ik}-X_{jk})^2` reproduces :ma
 * explained pairwise distances (eq. 2.4.2) and :func:`inpca_reference`, the slow obvious dense
   construction the tests compare against.
 
+*Unresolved eigenvalues.* A symmetric eigensolver returns every eigenvalue with an absolute error
+of a few :math:`\varepsilon\max|\Lambda|` per dimension, so eigenvalues with
+:math:`|\Lambda_k| \le \max|\Lambda|\cdot m\cdot\varepsilon` (the rule of
+``numpy.linalg.matrix_rank``; :attr:`InPCA.tolerance_`) cannot be told from 0: they are set to 0,
+have no sign (they count in neither part of the signature), give zero coordinates, no
+out-of-sample coordinate, and no explained stress. Squared Euclidean distances of points in the
+plane, for instance, have signature exactly (2, 0).
+
+*Explained stress near 1* is computed from tail sums,
+:math:`1 - \sqrt{\sum_{k>d}\Lambda_k^2/\|W\|_F^2}`, never as
+:math:`1-\sqrt{1-\sum_{k\le d}\Lambda_k^2/\|W\|_F^2}` (which cancels to
+:math:`\sqrt\varepsilon`); it is ``nan`` with an
+:class:`~.distances.UndefinedRatioWarning` when :math:`W = 0` (all distances 0).
+
+*Solvers.* Lanczos (ARPACK) is never exposed to its failures: a zero operator is short-circuited
+(all eigenvalues 0), and when ARPACK fails the dense solver is used instead (``solver_`` then
+says so); only for a lazy matrix too large to densify (m > 20 000) is the failure an
+:class:`~hyperribbon.theory.errors.InvalidArgument` naming ``solver``.
+
 Examples
 --------
 >>> from hyperribbon.numerics.prediction_space.distances import pairwise_distances
@@ -48,20 +67,30 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from hyperribbon.theory.errors import InvalidArgument
 
-from .distances import METRICS, check_distance_matrix, pairwise_distances
-from .probabilities import as_probabilities
+from hyperribbon.theory.prediction_space.arrays import as_array
+
+from .distances import METRICS, check_distance_matrix, pairwise_distances, ratio
+from .probabilities import as_models, check_log
 
 __all__ = ["InPCA", "centered_matrix", "explained_stress", "explained_pairwise_distances",
-           "minkowski_distances", "inpca_reference"]
+           "minkowski_distances", "inpca_reference", "rank_tolerance"]
 
 EPS = np.finfo(np.float64).eps
+DENSE_FALLBACK_MAX = 20_000
+
+
+def rank_tolerance(eigenvalues, m: int) -> float:
+    r"""Eigenvalues with :math:`|\Lambda| \le \max|\Lambda|\cdot m\cdot\varepsilon` are
+    unresolved (zero): the rule of ``numpy.linalg.matrix_rank`` for an m × m matrix."""
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    return float(np.max(np.abs(lam))) * m * EPS if lam.size else 0.0
 
 
 # ---------------------------------------------------------------- validation
 def _weights(w, m, owner):
     if w is None:
         return np.ones(m)
-    w = np.asarray(w, dtype=np.float64)
+    w = np.asarray(as_array(w, "sample_weight", owner), dtype=np.float64)
     if w.shape != (m,) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
         raise InvalidArgument("sample_weight", owner, f"be {m} finite non-negative multiplicities "
                               "with a positive sum", w)
@@ -103,35 +132,70 @@ def centered_matrix(D, weights=None) -> np.ndarray:
     return -0.5 * (np.asarray(D, dtype=np.float64) - r[:, None] - r[None, :] + g)
 
 
-def explained_stress(eigenvalues, total: float) -> np.ndarray:
-    r"""Cumulative explained stress (eq. 2.2.8) of the leading eigenvalues,
+def explained_stress(eigenvalues, total: float | None = None) -> np.ndarray:
+    r"""Cumulative explained stress (eq. 2.2.8) of the leading eigenvalues, from tail sums,
 
-    .. math:: 1 - \sqrt{1 - \sum_{k\le d}\Lambda_k^2 / \|W\|_F^2}, \qquad d = 1, 2, \dots
+    .. math:: 1 - \sqrt{\textstyle\sum_{k>d}\Lambda_k^2 / \|W\|_F^2}
+              \;=\; 1 - \sqrt{1 - \sum_{k\le d}\Lambda_k^2 / \|W\|_F^2}, \qquad d = 1, 2, \dots
+
+    (the left form keeps every digit near 1; the right one cancels to :math:`\sqrt\varepsilon`).
 
     Parameters
     ----------
     eigenvalues : (k,) array_like
-        Leading eigenvalues (by magnitude).
-    total : float
-        :math:`\|W\|_F^2 = \sum_{ij} W_{ij}^2 = \sum_k \Lambda_k^2` (all of them).
+        Leading eigenvalues by magnitude (unresolved ones set to 0, see :func:`rank_tolerance`).
+    total : float, optional
+        :math:`\|W\|_F^2 = \sum_k \Lambda_k^2` over *all* eigenvalues, when ``eigenvalues`` are
+        only the leading ones (the tail beyond them is then ``total`` minus their squares).
+        Default: ``eigenvalues`` is the complete spectrum.
+
+    Returns
+    -------
+    (k,) ndarray
+        ``nan`` (with an :class:`~.distances.UndefinedRatioWarning`) when the total is 0.
     """
-    lam = np.asarray(eigenvalues, dtype=np.float64)
-    if total <= 0:
-        return np.ones_like(lam)
-    frac = np.clip(1.0 - np.cumsum(lam ** 2) / total, 0.0, 1.0)
-    return 1.0 - np.sqrt(frac)
+    owner = "explained_stress"
+    lam = np.asarray(as_array(eigenvalues, "eigenvalues", owner), dtype=np.float64).ravel()
+    if not np.all(np.isfinite(lam)):
+        raise InvalidArgument("eigenvalues", owner, "be finite", lam)
+    sq = lam ** 2
+    if total is None:
+        tot, rest = float(np.sum(sq)), 0.0
+    else:
+        if isinstance(total, bool) or not isinstance(total, numbers.Real) \
+                or not np.isfinite(total) or total < 0:
+            raise InvalidArgument("total", owner, "be a finite number ≥ 0", total)
+        tot = float(total)
+        rest = max(tot - float(np.sum(sq)), 0.0)
+    tails = np.concatenate([np.cumsum(sq[::-1])[::-1][1:], [0.0]]) + rest
+    if tot == 0:
+        return ratio(np.zeros_like(lam), np.zeros_like(lam), "the explained stress (‖W‖ = 0: "
+                     "all distances are 0)", owner)
+    return 1.0 - np.sqrt(np.minimum(tails / tot, 1.0))
+
+
+def _coords(X, argument, owner):
+    X = np.asarray(as_array(X, argument, owner), dtype=np.float64)
+    if X.ndim != 2 or not np.all(np.isfinite(X)):
+        raise InvalidArgument(argument, owner, "be a finite (m, k) array of coordinates", X)
+    return X
 
 
 def minkowski_distances(X, signs, Y=None) -> np.ndarray:
     r"""Squared Minkowski intervals :math:`\sum_k s_k (X_{ik} - Y_{jk})^2` (eq. 2.2.7).
 
+    ``signs`` are +1, −1 or 0 (an unresolved eigenvalue contributes nothing).
+
     Returns
     -------
     (m1, m2) ndarray
     """
-    X = np.asarray(X, dtype=np.float64)
-    Y = X if Y is None else np.asarray(Y, dtype=np.float64)
-    s = np.asarray(signs, dtype=np.float64)
+    owner = "minkowski_distances"
+    X = _coords(X, "X", owner)
+    Y = X if Y is None else _coords(Y, "Y", owner)
+    s = np.asarray(as_array(signs, "signs", owner), dtype=np.float64)
+    if s.shape != (X.shape[1],) or Y.shape[1] != X.shape[1]:
+        raise InvalidArgument("signs", owner, f"have one sign per coordinate ({X.shape[1]})", s)
     xx = np.sum(s * X * X, axis=1)
     yy = np.sum(s * Y * Y, axis=1)
     return xx[:, None] + yy[None, :] - 2.0 * (X * s) @ Y.T
@@ -139,14 +203,17 @@ def minkowski_distances(X, signs, Y=None) -> np.ndarray:
 
 def explained_pairwise_distances(D, X, signs) -> float:
     r"""Explained pairwise distances (eq. 2.4.2):
-    :math:`1 - \sum_{ij}|D_{ij} - \|X_i - X_j\|^2| / \sum_{ij} D_{ij}` (Minkowski intervals)."""
-    D = check_distance_matrix(D, "D", "explained_pairwise_distances")
-    D = np.asarray(D, dtype=np.float64)
+    :math:`1 - \sum_{ij}|D_{ij} - \|X_i - X_j\|^2| / \sum_{ij} D_{ij}` (Minkowski intervals).
+
+    ``nan`` with an :class:`~.distances.UndefinedRatioWarning` when every distance is 0."""
+    owner = "explained_pairwise_distances"
+    D = np.asarray(check_distance_matrix(D, "D", owner), dtype=np.float64)
     M = minkowski_distances(X, signs)
     if M.shape != D.shape:
-        raise InvalidArgument("X", "explained_pairwise_distances",
-                              f"have {D.shape[0]} rows (one per model of D)", X)
-    return float(1.0 - np.sum(np.abs(D - M)) / np.sum(D))
+        raise InvalidArgument("X", owner, f"have {D.shape[0]} rows (one per model of D)", X)
+    total = float(np.sum(D))
+    return float(1.0 - ratio(np.sum(np.abs(D - M)), total, "the explained pairwise distances "
+                                                              "(all distances are 0)", owner))
 
 
 def inpca_reference(D):
@@ -158,7 +225,7 @@ def inpca_reference(D):
     eigenvalues : (m,) ndarray
     X : (m, m) ndarray
     """
-    D = np.asarray(D, dtype=np.float64)
+    D = np.asarray(check_distance_matrix(D, "D", "inpca_reference"), dtype=np.float64)
     m = D.shape[0]
     L = np.eye(m) - np.ones((m, m)) / m
     lam, U = np.linalg.eigh(-L @ D @ L / 2)
@@ -193,22 +260,31 @@ class InPCA(TransformerMixin, BaseEstimator):
         Lanczos convergence tolerance (0: machine precision).
     random_state : int
         Seeds the Lanczos start vector.
+    log : {False, True, "logits"}
+        With a probability ``metric``: ``fit``/``transform`` receive log-probabilities or logits
+        (distances computed in the log domain, see
+        :func:`~hyperribbon.numerics.prediction_space.distances.pairwise_distances`).
 
     Attributes
     ----------
     eigenvalues_ : (k,) ndarray
         Eigenvalues of :math:`\mathrm{diag}(\sqrt\mu)W\mathrm{diag}(\sqrt\mu)`, signed, ordered by
-        magnitude (plain InPCA: of W).
+        magnitude (plain InPCA: of W); those at most ``tolerance_`` in magnitude are set to 0.
+    tolerance_ : float
+        :math:`\max|\Lambda|\cdot m\cdot\varepsilon` (:func:`rank_tolerance`).
+    rank_ : int
+        Number of resolved (non-zero) eigenvalues among the kept ones, ``p + q``.
     eigenvectors_ : (m, k) ndarray
         Orthonormal eigenvectors (largest entry of each positive).
     embedding_ : (m, k) ndarray
         :math:`X = U|\Lambda|^{1/2}` (rows of weighted-out models embedded by eq. 2.2.9).
     signs_ : (k,) ndarray
-        :math:`\mathrm{sign}(\Lambda_k)`: +1 space-like, −1 time-like.
+        :math:`\mathrm{sign}(\Lambda_k)`: +1 space-like, −1 time-like, 0 unresolved.
     signature_ : tuple (p, q)
-        Numbers of positive and negative kept eigenvalues.
+        Numbers of positive and negative resolved kept eigenvalues.
     explained_stress_ : (k,) ndarray
-        Cumulative explained stress (eq. 2.2.8).
+        Cumulative explained stress (eq. 2.2.8), from tail sums (dense: of the complete
+        spectrum, so it is exactly 1 at the rank); ``nan`` when W = 0.
     total_stress_ : float
         :math:`\|W\|_F^2` (weighted: of the symmetrised matrix).
     weights_, row_means_, grand_mean_ :
@@ -217,29 +293,34 @@ class InPCA(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, n_components: int | None = None, *, metric: str = "precomputed",
-                 solver: str = "auto", tol: float = 0.0, random_state: int = 0):
+                 solver: str = "auto", tol: float = 0.0, random_state: int = 0, log=False):
         self.n_components = n_components
         self.metric = metric
         self.solver = solver
         self.tol = tol
         self.random_state = random_state
+        self.log = log
 
     # -------------------------------------------------- helpers
     def _distances(self, X, owner, other=None):
         if self.metric == "precomputed":
             return check_distance_matrix(X, "X", owner)
-        if self.metric not in METRICS:
+        if not isinstance(self.metric, str) or self.metric not in METRICS:
             raise InvalidArgument("metric", "InPCA", "be 'precomputed' or one of "
                                   + ", ".join(METRICS), self.metric)
-        P = as_probabilities(X, "X", owner)
+        kind = check_log(self.log, "InPCA")
+        P = as_models(X, "X", owner, kind)
         if other is None:
             self._train_probabilities = P
-            return pairwise_distances(P, metric=self.metric)
-        return pairwise_distances(P, other, metric=self.metric)
+        D = pairwise_distances(P, other, metric=self.metric, log=bool(kind))
+        return check_distance_matrix(D, "X", owner, square=other is None)
 
     def _validate_params(self, m):
-        if self.solver not in ("auto", "dense", "lanczos"):
+        if not isinstance(self.solver, str) or self.solver not in ("auto", "dense", "lanczos"):
             raise InvalidArgument("solver", "InPCA", "be 'auto', 'dense' or 'lanczos'", self.solver)
+        if isinstance(self.tol, bool) or not isinstance(self.tol, numbers.Real) \
+                or not np.isfinite(self.tol) or self.tol < 0:
+            raise InvalidArgument("tol", "InPCA", "be a finite number ≥ 0", self.tol)
         k = self.n_components
         if k is None:
             return m
@@ -274,19 +355,43 @@ class InPCA(TransformerMixin, BaseEstimator):
         else:
             S = self._operator(D, r, g, sq)
             total = self._frobenius2(D, r, g, sq)
-        if solver == "dense":
+        complete = False
+        if total == 0:                                   # W = 0: every eigenvalue is 0
+            lam, V, complete = np.zeros(m), np.eye(m), True
+            solver = "none (W = 0: every eigenvalue is 0)"
+        elif solver == "lanczos":
+            try:
+                v0 = np.random.default_rng(self.random_state).standard_normal(m)
+                lam, V = scipy.sparse.linalg.eigsh(S, k=k, which="LM", tol=self.tol, v0=v0,
+                                                   ncv=min(m, max(2 * k + 1, 20)))
+            except (scipy.sparse.linalg.ArpackError, scipy.sparse.linalg.ArpackNoConvergence,
+                    ValueError) as err:
+                if lazy and m > DENSE_FALLBACK_MAX:
+                    raise InvalidArgument("solver", "InPCA.fit", "be a solver that converges on "
+                                          f"this matrix: Lanczos (ARPACK) failed ({err}) and "
+                                          f"m = {m} > {DENSE_FALLBACK_MAX} is too large to fall "
+                                          "back to the dense solver; try a larger `tol` or "
+                                          "another `n_components`", self.solver) from None
+                solver = "dense (Lanczos failed: " + str(err).split("\n")[0][:80] + ")"
+                if lazy:
+                    W = -0.5 * (np.asarray(D[:], dtype=np.float64) - r[:, None] - r[None, :] + g)
+                    S = W * sq[:, None] * sq[None, :]
+        if total != 0 and solver != "lanczos":            # dense, or the Lanczos fallback
             lam, V = scipy.linalg.eigh(S, check_finite=False)
-        else:
-            v0 = np.random.default_rng(self.random_state).standard_normal(m)
-            lam, V = scipy.sparse.linalg.eigsh(S, k=k, which="LM", tol=self.tol, v0=v0,
-                                               ncv=min(m, max(2 * k + 1, 20)))
-        order = np.argsort(-np.abs(lam), kind="stable")[:k]
-        lam, V = lam[order], _fix_signs(V[:, order])
+            complete = True
+        order = np.argsort(-np.abs(lam), kind="stable")
+        lam, V = lam[order], V[:, order]
+        tolerance = rank_tolerance(lam, m)
+        lam = np.where(np.abs(lam) > tolerance, lam, 0.0)
+        stress = explained_stress(lam, None if complete else total)
+        lam, V, stress = lam[:k], _fix_signs(V[:, :k]), stress[:k]
         self.eigenvalues_, self.eigenvectors_ = lam, V
-        self.signs_ = np.where(lam >= 0, 1.0, -1.0)
+        self.signs_ = np.sign(lam)
         self.signature_ = (int(np.sum(lam > 0)), int(np.sum(lam < 0)))
+        self.rank_ = self.signature_[0] + self.signature_[1]
+        self.tolerance_ = tolerance
         self.total_stress_ = total
-        self.explained_stress_ = explained_stress(lam, total)
+        self.explained_stress_ = stress
         self.weights_, self.row_means_, self.grand_mean_ = mu, r, g
         self.n_models_, self.solver_ = m, solver
         root = np.sqrt(np.abs(lam))
@@ -355,6 +460,8 @@ class InPCA(TransformerMixin, BaseEstimator):
         if self.metric == "precomputed":
             Dn = np.asarray(check_distance_matrix(X, "X", "InPCA.transform", square=False),
                             dtype=np.float64)
+            if Dn.ndim == 1:
+                Dn = Dn[None]
         else:
             Dn = self._distances(X, "InPCA.transform", other=self._train_probabilities)
         if Dn.shape[1] != self.n_models_:

@@ -29,6 +29,10 @@ Examples
 ... except InvalidArgument as e:
 ...     print(e.argument, "|", e.rule[:48])
 probabilities | have rows (last axis) that sum to 1 within 1e-05
+>>> z = np.array([[[800.0, 0.0, -5.0]]])                   # softmax underflows even in float64
+>>> a = as_log_probabilities(z, logits=True)
+>>> bool(np.exp(a[0, 0, 1]) == 0.0), float(a[0, 0, 1])
+(True, -800.0)
 """
 from __future__ import annotations
 
@@ -38,9 +42,13 @@ import numpy as np
 import scipy.special
 
 from hyperribbon.theory.errors import InvalidArgument
+from hyperribbon.theory.prediction_space.arrays import as_array
 
 __all__ = ["as_probabilities", "as_model", "default_atol", "ignorance", "truth", "from_logits",
-           "as_labels", "to_numpy"]
+           "as_labels", "to_numpy", "as_log_probabilities", "check_log", "as_models",
+           "LOG_KINDS"]
+
+LOG_KINDS = (False, True, "logits")
 
 
 def default_atol(dtype) -> float:
@@ -57,35 +65,14 @@ def default_atol(dtype) -> float:
 
 
 def to_numpy(x, argument: str, owner: str) -> np.ndarray:
-    """A numpy view of ``x`` (torch tensors without a copy when on the CPU)."""
-    mod = type(x).__module__
-    if mod.startswith("torch"):
-        t = x.detach()
-        if t.device.type != "cpu":
-            t = t.cpu()
-        if t.dtype.is_complex:
-            raise InvalidArgument(argument, owner, "be a real array", x)
-        if str(t.dtype) in ("torch.bfloat16", "torch.float16"):
-            t = t.float()
-        return t.numpy()
-    if isinstance(x, np.ndarray):
-        return x
-    try:
-        arr = np.asarray(x)
-    except (TypeError, ValueError):
-        raise InvalidArgument(argument, owner, "be an array of probabilities", x) from None
-    return arr
+    """``x`` as a numpy array: the one conversion helper of prediction space
+    (:func:`hyperribbon.theory.prediction_space.arrays.as_array`; torch tensors, paths,
+    stacks, lazy arrays, lists)."""
+    return as_array(x, argument, owner)
 
 
 def _float_array(x, argument: str, owner: str) -> np.ndarray:
-    arr = to_numpy(x, argument, owner)
-    if arr.dtype.kind == "c":
-        raise InvalidArgument(argument, owner, "be a real array", arr)
-    if arr.dtype == object or arr.dtype.kind not in "biuf":
-        try:
-            arr = np.asarray(arr, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise InvalidArgument(argument, owner, "be an array of real numbers", x) from None
+    arr = as_array(x, argument, owner)
     if arr.dtype.kind == "f" and arr.dtype.itemsize < 4:
         arr = arr.astype(np.float32)
     elif arr.dtype.kind != "f" or arr.dtype.itemsize > 8:
@@ -126,14 +113,7 @@ def as_probabilities(p, argument: str = "probabilities", owner: str = "as_probab
     """
     source_dtype = getattr(p, "dtype", None)
     arr = _float_array(p, argument, owner)
-    if arr.ndim != ndim:
-        shape = ("(m, N, C): models × samples × classes" if ndim == 3
-                 else "(N, C): samples × classes")
-        raise InvalidArgument(argument, owner, f"be a {ndim}-D array of shape {shape}", arr)
-    if any(s == 0 for s in arr.shape):
-        raise InvalidArgument(argument, owner, "have no empty axis", arr)
-    if arr.shape[-1] < 2:
-        raise InvalidArgument(argument, owner, "have at least 2 classes (last axis)", arr)
+    _check_shape(arr, argument, owner, ndim)
     if dtype is not None:
         arr = arr.astype(np.dtype(dtype), copy=False)
     if not np.isfinite(arr).all():
@@ -142,7 +122,7 @@ def as_probabilities(p, argument: str = "probabilities", owner: str = "as_probab
         where = np.unravel_index(int(np.argmin(arr)), arr.shape)
         raise InvalidArgument(argument, owner,
                               f"be non-negative (entry {tuple(int(i) for i in where)} is "
-                              f"{float(arr[where]):.3g})", arr)
+                              f"{float(arr[where]):.3g}; log-probabilities need log=True)", arr)
     sums = arr.sum(axis=-1, dtype=np.float64)
     dev = np.abs(sums - 1.0)
     if atol is None:
@@ -162,6 +142,17 @@ def as_probabilities(p, argument: str = "probabilities", owner: str = "as_probab
     if renormalize and dev.flat[worst] > 4 * arr.shape[-1] * np.finfo(arr.dtype).eps:
         arr = (arr / sums[..., None]).astype(arr.dtype, copy=False)
     return arr
+
+
+def _check_shape(arr, argument, owner, ndim):
+    if arr.ndim != ndim:
+        shape = ("(m, N, C): models × samples × classes" if ndim == 3
+                 else "(N, C): samples × classes")
+        raise InvalidArgument(argument, owner, f"be a {ndim}-D array of shape {shape}", arr)
+    if any(s == 0 for s in arr.shape):
+        raise InvalidArgument(argument, owner, "have no empty axis", arr)
+    if arr.shape[-1] < 2:
+        raise InvalidArgument(argument, owner, "have at least 2 classes (last axis)", arr)
 
 
 def as_model(p, argument: str = "p", owner: str = "as_model", **kwargs) -> np.ndarray:
@@ -195,19 +186,23 @@ def _n(x, argument, owner, minimum):
     return int(x)
 
 
-def ignorance(n_samples: int, n_classes: int, dtype=np.float64) -> np.ndarray:
+def ignorance(n_samples: int, n_classes: int, dtype=np.float64, *, log: bool = False) -> np.ndarray:
     r"""Ignorance :math:`P_0`: :math:`p_0^n(c) = 1/C` for every sample (§2.2).
 
     Returns
     -------
     (N, C) ndarray
+        Probabilities, or their logarithms :math:`-\log C` with ``log=True``.
     """
     N = _n(n_samples, "n_samples", "ignorance", 1)
     C = _n(n_classes, "n_classes", "ignorance", 2)
+    if _flag(log, "log", "ignorance"):
+        return np.full((N, C), -np.log(C), dtype=dtype)
     return np.full((N, C), 1.0 / C, dtype=dtype)
 
 
-def truth(labels, n_classes: int, smoothing: float = 0.0, dtype=np.float64) -> np.ndarray:
+def truth(labels, n_classes: int, smoothing: float = 0.0, dtype=np.float64, *,
+          log: bool = False) -> np.ndarray:
     r"""Truth :math:`P_* = \delta_{\mathbf y^*}(\mathbf y)` (§2.2), optionally label-smoothed.
 
     With smoothing ε the correct class gets :math:`1-\varepsilon` and every other class
@@ -222,6 +217,8 @@ def truth(labels, n_classes: int, smoothing: float = 0.0, dtype=np.float64) -> n
     n_classes : int
     smoothing : float
         In :math:`[0, (C-1)/C]`; the upper end is ignorance.
+    log : bool
+        Return log-probabilities (:math:`-\infty` for the excluded classes when unsmoothed).
 
     Returns
     -------
@@ -234,18 +231,25 @@ def truth(labels, n_classes: int, smoothing: float = 0.0, dtype=np.float64) -> n
         raise InvalidArgument("smoothing", "truth", f"be in [0, (C-1)/C] = [0, {(C - 1) / C:.6g}]",
                               smoothing)
     eps = float(smoothing)
+    if _flag(log, "log", "truth"):
+        out = np.full((y.size, C), np.log(eps / (C - 1)) if eps > 0 else -np.inf, dtype=dtype)
+        out[np.arange(y.size), y] = np.log1p(-eps)
+        return out
     out = np.full((y.size, C), eps / (C - 1), dtype=dtype)
     out[np.arange(y.size), y] = 1.0 - eps
     return out
 
 
-def from_logits(logits, axis: int = -1) -> np.ndarray:
+def from_logits(logits, axis: int = -1, *, log: bool = False) -> np.ndarray:
     r"""Softmax probabilities :math:`p(c) = e^{z_c}/\sum_j e^{z_j}`, computed stably.
 
     Parameters
     ----------
     logits : (..., C) array_like or torch.Tensor
         Finite logits.
+    log : bool
+        Return the log-softmax :math:`z_c - \log\sum_j e^{z_j}` instead (exact where the
+        probabilities underflow).
 
     Returns
     -------
@@ -255,4 +259,101 @@ def from_logits(logits, axis: int = -1) -> np.ndarray:
     arr = _float_array(logits, "logits", "from_logits")
     if arr.ndim == 0 or not np.isfinite(arr).all():
         raise InvalidArgument("logits", "from_logits", "be a finite array with a class axis", arr)
+    if _flag(log, "log", "from_logits"):
+        return scipy.special.log_softmax(arr, axis=axis)
     return scipy.special.softmax(arr, axis=axis)
+
+
+def _flag(x, argument, owner) -> bool:
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    raise InvalidArgument(argument, owner, "be True or False", x)
+
+
+def check_log(log, owner: str, default=False):
+    """The validated ``log`` keyword: ``False`` (probabilities), ``True`` (log-probabilities)
+    or ``"logits"``; ``None`` means ``default``."""
+    if log is None:
+        return default
+    if isinstance(log, (bool, np.bool_)):
+        return bool(log)
+    if isinstance(log, str) and log == "logits":
+        return "logits"
+    raise InvalidArgument("log", owner, "be False (probabilities), True (log-probabilities) or "
+                          "'logits'", log)
+
+
+def as_log_probabilities(x, argument: str = "log_probabilities",
+                         owner: str = "as_log_probabilities", *, logits: bool = False,
+                         atol: float | None = None, ndim: int = 3) -> np.ndarray:
+    r"""Validate log-probabilities (or logits) and normalise them exactly: (m, N, C) or (N, C).
+
+    .. math:: a^n(c) \mapsto a^n(c) - \log\textstyle\sum_{c'} e^{a^n(c')}
+
+    Parameters
+    ----------
+    x : array_like, torch.Tensor, path or stack
+        Log-probabilities :math:`\log p^n(c)` (``-inf`` means probability 0), or logits.
+    logits : bool
+        Accept any real scores (unnormalised); otherwise every entry must be ≤ ``atol`` and
+        every row's :math:`\operatorname{logsumexp}` within ``atol`` of 0.
+    atol : float, optional
+        Default :func:`default_atol` of the input dtype (1e-5 for float32 and float64).
+    ndim : {3, 2}
+
+    Returns
+    -------
+    ndarray, float64
+        Normalised log-probabilities (exact in float64 where ``exp`` would underflow).
+
+    Raises
+    ------
+    InvalidArgument
+        Wrong shape, NaN, :math:`+\infty`, a row that is all :math:`-\infty`, a positive entry or
+        an unnormalised row (unless ``logits``); the message names the worst row.
+    """
+    source_dtype = getattr(x, "dtype", None)
+    arr = _float_array(x, argument, owner)
+    _check_shape(arr, argument, owner, ndim)
+    arr = arr.astype(np.float64, copy=False)
+    if np.isnan(arr).any():
+        raise InvalidArgument(argument, owner, "be free of NaN", arr)
+    if np.isposinf(arr).any():
+        where = tuple(int(i) for i in np.argwhere(np.isposinf(arr))[0])
+        raise InvalidArgument(argument, owner, f"have no +inf entry (entry {where})", arr)
+    top = arr.max(axis=-1)
+    if np.isneginf(top).any():
+        where = tuple(int(i) for i in np.argwhere(np.isneginf(top))[0])
+        raise InvalidArgument(argument, owner, f"have a finite entry in every row (row {where} "
+                              "is all -inf: no probability anywhere)", arr)
+    lse = scipy.special.logsumexp(arr, axis=-1)
+    if not logits:
+        try:
+            tol = float(atol) if atol is not None else max(default_atol(np.float64),
+                                                           default_atol(source_dtype))
+        except (TypeError, ValueError):
+            tol = default_atol(np.float64)
+        if top.max() > tol:
+            where = tuple(int(i) for i in np.unravel_index(int(np.argmax(arr)), arr.shape))
+            raise InvalidArgument(argument, owner, f"be ≤ 0 as log-probabilities (entry {where} "
+                                  f"is {float(arr[where]):.6g}; pass log='logits' for "
+                                  "unnormalised scores)", arr)
+        dev = np.abs(lse)
+        worst = int(np.argmax(dev))
+        if dev.flat[worst] > tol:
+            where = tuple(int(i) for i in np.unravel_index(worst, lse.shape))
+            raise InvalidArgument(argument, owner, f"have rows whose logsumexp is 0 within "
+                                  f"{tol:.3g} (row {where} has {float(lse.flat[worst]):.6g}; "
+                                  "pass log='logits' for unnormalised scores)", arr)
+    return arr - lse[..., None]
+
+
+def as_models(x, argument: str, owner: str, log=False, *, ndim: int = 3,
+              atol: float | None = None, dtype=None) -> np.ndarray:
+    """Models in the domain ``log`` (see :func:`check_log`): validated probabilities
+    (:func:`as_probabilities`) or exactly normalised float64 log-probabilities
+    (:func:`as_log_probabilities`)."""
+    if log:
+        return as_log_probabilities(x, argument, owner, logits=log == "logits", atol=atol,
+                                    ndim=ndim)
+    return as_probabilities(x, argument, owner, atol=atol, ndim=ndim, dtype=dtype)
