@@ -19,6 +19,9 @@ trajectories, tube radii :math:`r = \max_k d_{traj}(\tau_{u_k}, \tau_\mu)` and p
 (§3.5.6), tube widths (Fig. 2.16) and the Riemann length of a polyline of checkpoints complete
 the module.
 
+Every function takes ``log`` (False, True or ``"logits"``): with it the checkpoints, truth,
+ignorance and means are log-probabilities, and so are the models returned.
+
 Examples
 --------
 >>> from hyperribbon.numerics.prediction_space.probabilities import ignorance, truth
@@ -39,10 +42,12 @@ import numpy as np
 
 from hyperribbon.theory.errors import InvalidArgument
 
+from hyperribbon.theory.prediction_space.arrays import as_array
+
 from .centroids import centroid
-from .distances import check_metric, distance, pairwise_distances
+from .distances import check_metric, distance, pairwise_distances, pairwise_reference
 from .geodesics import GeodesicFrame, progress
-from .probabilities import as_probabilities
+from .probabilities import as_models, check_log
 
 __all__ = ["Reindexed", "reindex_by_progress", "sample_at_progress", "trajectory_distance",
            "trajectory_distance_matrix", "trajectory_distance_reference", "mean_trajectory",
@@ -66,6 +71,8 @@ class Reindexed:
     alpha : (K,) ndarray
         Geodesic interpolation parameter on that segment.
     checkpoint_progress : (T+1,) ndarray
+    log : bool
+        Whether ``probabilities`` holds log-probabilities.
     """
 
     progress: np.ndarray
@@ -74,17 +81,18 @@ class Reindexed:
     segment: np.ndarray
     alpha: np.ndarray
     checkpoint_progress: np.ndarray
+    log: bool = False
 
 
 def _grid(s, owner):
-    s = np.atleast_1d(np.asarray(s, dtype=np.float64))
+    s = np.atleast_1d(np.asarray(as_array(s, "grid", owner), dtype=np.float64))
     if s.ndim != 1 or not np.all(np.isfinite(s)):
         raise InvalidArgument("grid", owner, "be a finite 1-D array of progress values", s)
     return s
 
 
 def reindex_by_progress(checkpoints, grid, end, start=None, *, checkpoint_progress=None,
-                        rule: str = "first") -> Reindexed:
+                        rule: str = "first", log=False) -> Reindexed:
     r"""Sample a trajectory at progress values ``grid`` by geodesic interpolation (§2.2).
 
     Parameters
@@ -99,22 +107,26 @@ def reindex_by_progress(checkpoints, grid, end, start=None, *, checkpoint_progre
         Precomputed progress of the checkpoints.
     rule : {"first", "last"}
         Which segment to use when several contain s.
+    log : {False, True, "logits"}
+        Checkpoints, ``end`` and ``start`` (and the result) are log-probabilities.
 
     Returns
     -------
     Reindexed
     """
     owner = "reindex_by_progress"
-    X = as_probabilities(checkpoints, "checkpoints", owner).astype(np.float64, copy=False)
+    log = check_log(log, owner)
+    X = as_models(checkpoints, "checkpoints", owner, log).astype(np.float64, copy=False)
     if len(X) < 2:
         raise InvalidArgument("checkpoints", owner, "hold at least 2 checkpoints", X)
-    if rule not in ("first", "last"):
+    if not isinstance(rule, str) or rule not in ("first", "last"):
         raise InvalidArgument("rule", owner, "be 'first' or 'last'", rule)
     s = _grid(grid, owner)
-    sk = progress(X, end, start) if checkpoint_progress is None \
-        else np.asarray(checkpoint_progress, dtype=np.float64)
-    if sk.shape != (len(X),):
-        raise InvalidArgument("checkpoint_progress", owner, f"have {len(X)} entries", sk)
+    sk = progress(X, end, start, log=bool(log)) if checkpoint_progress is None \
+        else np.asarray(as_array(checkpoint_progress, "checkpoint_progress", owner),
+                        dtype=np.float64)
+    if sk.shape != (len(X),) or not np.all(np.isfinite(sk)):
+        raise InvalidArgument("checkpoint_progress", owner, f"have {len(X)} finite entries", sk)
     lo, hi = np.minimum(sk[:-1], sk[1:]), np.maximum(sk[:-1], sk[1:])
     tol = 1e-12                          # progress is found to ~1e-15; do not lose the ends
     inside = (s[:, None] >= lo[None] - tol) & (s[:, None] <= hi[None] + tol)   # (K, T)
@@ -131,8 +143,8 @@ def reindex_by_progress(checkpoints, grid, end, start=None, *, checkpoint_progre
             continue
         ds = sk[k + 1] - sk[k]
         alpha[i] = 0.0 if ds == 0 else min(max((si - sk[k]) / ds, 0.0), 1.0)
-        out[i] = GeodesicFrame(X[k], X[k + 1], owner).point(alpha[i])
-    return Reindexed(s, out, valid, seg, alpha, sk)
+        out[i] = GeodesicFrame(X[k], X[k + 1], owner, bool(log)).point(alpha[i])
+    return Reindexed(s, out, valid, seg, alpha, sk, bool(log))
 
 
 def sample_at_progress(checkpoints, s: float, end, start=None, **kwargs) -> np.ndarray:
@@ -145,10 +157,13 @@ def sample_at_progress(checkpoints, s: float, end, start=None, **kwargs) -> np.n
     return r.probabilities[0]
 
 
-def _unpack(tau, owner, name):
+def _unpack(tau, owner, name, log):
     if isinstance(tau, Reindexed):
+        if tau.log != bool(log):
+            raise InvalidArgument("log", owner, f"match the domain of `{name}` (a Reindexed "
+                                  f"built with log={tau.log})", log)
         return tau.probabilities, tau.valid, tau.progress
-    X = as_probabilities(tau, name, owner)
+    X = as_models(tau, name, owner, log)
     return X, np.ones(len(X), bool), None
 
 
@@ -162,7 +177,8 @@ def _trapezoid_weights(s, valid_pairs):
     return w
 
 
-def trajectory_distance(tau_u, tau_v, grid=None, *, metric: str = "bhattacharyya") -> float:
+def trajectory_distance(tau_u, tau_v, grid=None, *, metric: str = "bhattacharyya",
+                        log=None) -> float:
     r"""Distance between trajectories (eq. 2.2.5), :math:`\int d(P_{u(s)}, P_{v(s)})\,ds`,
     by the trapezoidal rule on the common progress grid.
 
@@ -172,22 +188,34 @@ def trajectory_distance(tau_u, tau_v, grid=None, *, metric: str = "bhattacharyya
         Trajectories sampled at the same progress values.
     grid : (K,) array_like, optional
         The progress values (taken from a :class:`Reindexed` when omitted).
+    log : {None, False, True, "logits"}
+        Domain of the trajectories (None: that of a :class:`Reindexed` argument, else False).
     """
     owner = "trajectory_distance"
     check_metric(metric, owner)
-    U, vu, su = _unpack(tau_u, owner, "tau_u")
-    V, vv, sv = _unpack(tau_v, owner, "tau_v")
+    default = next((t.log for t in (tau_u, tau_v) if isinstance(t, Reindexed)), False)
+    log = check_log(log, owner, default=default)
+    U, vu, su = _unpack(tau_u, owner, "tau_u", log)
+    V, vv, sv = _unpack(tau_v, owner, "tau_v", log)
     s = _grid(grid if grid is not None else (su if su is not None else sv), owner)
     if not (len(U) == len(V) == s.size):
         raise InvalidArgument("tau_v", owner, f"be sampled at the same {s.size} progress values",
                               V)
     w = _trapezoid_weights(s, vu & vv)
-    d = np.atleast_1d(distance(U, V, metric))
+    d = np.atleast_1d(distance(U, V, metric, log=bool(log)))
     return float(np.sum(w * np.where(w > 0, d, 0.0)))
 
 
+def _stack4(trajectories, owner):
+    T = as_array(trajectories, "trajectories", owner)
+    if T.ndim != 4:
+        raise InvalidArgument("trajectories", owner, "be an (n, K, N, C) array", T)
+    return T
+
+
 def trajectory_distance_matrix(trajectories, grid, *, valid=None,
-                               metric: str = "bhattacharyya", **kwargs) -> np.ndarray:
+                               metric: str = "bhattacharyya", log=False,
+                               **kwargs) -> np.ndarray:
     r"""Pairwise :math:`d_{traj}` (eq. 2.2.5) of n trajectories sampled on a common grid.
 
     Parameters
@@ -196,6 +224,8 @@ def trajectory_distance_matrix(trajectories, grid, *, valid=None,
     grid : (K,) array_like
     valid : (n, K) array_like of bool, optional
         Which samples are reached (from :class:`Reindexed`); default all.
+    log : {False, True, "logits"}
+        The trajectories are log-probabilities.
     **kwargs
         Passed to :func:`~hyperribbon.numerics.prediction_space.distances.pairwise_distances`.
 
@@ -205,21 +235,21 @@ def trajectory_distance_matrix(trajectories, grid, *, valid=None,
     """
     owner = "trajectory_distance_matrix"
     check_metric(metric, owner)
-    T = np.asarray(trajectories)
-    if T.ndim != 4:
-        raise InvalidArgument("trajectories", owner, "be an (n, K, N, C) array", T)
+    log = check_log(log, owner)
+    T = _stack4(trajectories, owner)
     s = _grid(grid, owner)
     n, K = T.shape[:2]
     if K != s.size:
         raise InvalidArgument("grid", owner, f"have K = {K} entries", s)
-    ok = np.ones((n, K), bool) if valid is None else np.asarray(valid, dtype=bool)
+    ok = np.ones((n, K), bool) if valid is None \
+        else np.asarray(as_array(valid, "valid", owner), dtype=bool)
     if ok.shape != (n, K):
         raise InvalidArgument("valid", owner, f"have shape {(n, K)}", ok)
     ds = np.diff(s)
     out = np.zeros((n, n))
     prev = None
     for k in range(K):
-        Dk = pairwise_distances(T[:, k], metric=metric, **kwargs)
+        Dk = pairwise_distances(T[:, k], metric=metric, log=log, **kwargs)
         if prev is not None:
             both = ok[:, k - 1] & ok[:, k]
             mask = np.outer(both, both)
@@ -228,23 +258,19 @@ def trajectory_distance_matrix(trajectories, grid, *, valid=None,
     return out
 
 
-def trajectory_distance_reference(tau_u, tau_v, grid, *, metric: str = "bhattacharyya") -> float:
-    """Slow obvious reference: explicit loop over intervals, literal distance formula."""
-    U = np.asarray(tau_u, dtype=np.float64)
-    V = np.asarray(tau_v, dtype=np.float64)
-    s = np.asarray(grid, dtype=np.float64)
+def trajectory_distance_reference(tau_u, tau_v, grid, *, metric: str = "bhattacharyya",
+                                  log=False) -> float:
+    """Slow obvious reference: explicit loop over intervals, each distance from
+    :func:`~.distances.pairwise_reference` (mpmath at 40 digits)."""
+    owner = "trajectory_distance_reference"
+    check_metric(metric, owner)
+    log = check_log(log, owner)
+    U = as_models(tau_u, "tau_u", owner, log)
+    V = as_models(tau_v, "tau_v", owner, log)
+    s = _grid(grid, owner)
 
     def d(p, q):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if metric == "bhattacharyya":
-                return -np.mean(np.log(np.sum(np.sqrt(p * q), -1)))
-            if metric == "geodesic":
-                return np.mean(np.arccos(np.clip(np.sum(np.sqrt(p * q), -1), 0, 1)))
-            if metric == "euclidean":
-                return np.mean(np.sum((p - q) ** 2, -1))
-            t = (p - q) * np.log(p / q)
-            t[(p == 0) & (q == 0)] = 0
-            return np.mean(np.sum(t, -1))
+        return pairwise_reference(p[None], q[None], metric=metric, log=log)[0, 0]
 
     total = 0.0
     for k in range(len(s) - 1):
@@ -252,7 +278,8 @@ def trajectory_distance_reference(tau_u, tau_v, grid, *, metric: str = "bhattach
     return float(total)
 
 
-def mean_trajectory(trajectories, kind: str = "arithmetic", weights=None, **kwargs) -> np.ndarray:
+def mean_trajectory(trajectories, kind: str = "arithmetic", weights=None, *, log=False,
+                    **kwargs) -> np.ndarray:
     r"""Mean of trajectories sampled on a common grid (§3.5.6): the centroid at each progress.
 
     The thesis uses the arithmetic mean :math:`P_{\mu(s)} = \frac1K\sum_k P_{u_k(s)}` in place of
@@ -266,36 +293,34 @@ def mean_trajectory(trajectories, kind: str = "arithmetic", weights=None, **kwar
     -------
     (K, N, C) ndarray
     """
-    T = np.asarray(trajectories, dtype=np.float64)
-    if T.ndim != 4:
-        raise InvalidArgument("trajectories", "mean_trajectory", "be an (n, K, N, C) array", T)
-    return np.stack([centroid(T[:, k], kind, weights, **kwargs) for k in range(T.shape[1])])
+    T = _stack4(trajectories, "mean_trajectory")
+    return np.stack([centroid(T[:, k], kind, weights, log=log, **kwargs)
+                     for k in range(T.shape[1])])
 
 
-def tube_widths(trajectories, mean=None, *, metric: str = "bhattacharyya") -> np.ndarray:
+def tube_widths(trajectories, mean=None, *, metric: str = "bhattacharyya",
+                log=False) -> np.ndarray:
     r"""Distance of each member to the mean at the same progress (Fig. 2.16): (n, K)."""
     owner = "tube_widths"
     check_metric(metric, owner)
-    T = np.asarray(trajectories, dtype=np.float64)
-    if T.ndim != 4:
-        raise InvalidArgument("trajectories", owner, "be an (n, K, N, C) array", T)
-    M = mean_trajectory(T) if mean is None else as_probabilities(mean, "mean", owner)
+    log = check_log(log, owner)
+    T = _stack4(trajectories, owner)
+    M = mean_trajectory(T, log=log) if mean is None else as_models(mean, "mean", owner, log)
     if M.shape != T.shape[1:]:
         raise InvalidArgument("mean", owner, f"have shape {T.shape[1:]}", M)
-    return np.stack([np.atleast_1d(distance(T[i], M, metric)) for i in range(T.shape[0])])
+    return np.stack([np.atleast_1d(distance(T[i], M, metric, log=log))
+                     for i in range(T.shape[0])])
 
 
 def tube_radius(trajectories, grid, mean=None, *, per_progress: bool = False,
-                metric: str = "bhattacharyya"):
+                metric: str = "bhattacharyya", log=False):
     r"""Radius of the tube of trajectories around their mean (§3.5.6).
 
     ``per_progress=False``: :math:`r = \max_k d_{traj}(\tau_{u_k}, \tau_\mu)`;
     ``per_progress=True``: the (K,) radius :math:`r(s) = \max_k d(P_{u_k(s)}, P_{\mu(s)})`
     ("this radius depends upon time").
     """
-    T = np.asarray(trajectories, dtype=np.float64)
-    M = mean_trajectory(T) if mean is None else np.asarray(mean, dtype=np.float64)
-    widths = tube_widths(T, M, metric=metric)
+    widths = tube_widths(trajectories, mean, metric=metric, log=log)
     if per_progress:
         return widths.max(axis=0)
     s = _grid(grid, "tube_radius")
@@ -303,7 +328,7 @@ def tube_radius(trajectories, grid, mean=None, *, per_progress: bool = False,
     return float(np.max(widths @ w))
 
 
-def riemann_length(checkpoints, *, metric: str = "bhattacharyya") -> float:
+def riemann_length(checkpoints, *, metric: str = "bhattacharyya", log=False) -> float:
     r"""Length of the polyline of checkpoints.
 
     ``"bhattacharyya"``: :math:`\sum_k\sqrt{d_B(P_k, P_{k+1})}` — the length in the metric
@@ -314,10 +339,11 @@ def riemann_length(checkpoints, *, metric: str = "bhattacharyya") -> float:
     the product geodesic.
     """
     owner = "riemann_length"
-    if metric not in ("bhattacharyya", "geodesic"):
+    if not isinstance(metric, str) or metric not in ("bhattacharyya", "geodesic"):
         raise InvalidArgument("metric", owner, "be 'bhattacharyya' or 'geodesic'", metric)
-    X = as_probabilities(checkpoints, "checkpoints", owner)
+    log = check_log(log, owner)
+    X = as_models(checkpoints, "checkpoints", owner, log)
     if len(X) < 2:
         return 0.0
-    d = np.atleast_1d(distance(X[:-1], X[1:], metric))
+    d = np.atleast_1d(distance(X[:-1], X[1:], metric, log=log))
     return float(np.sum(np.sqrt(d)) if metric == "bhattacharyya" else np.sum(d))
