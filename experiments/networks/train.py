@@ -238,7 +238,8 @@ def prepare_model(cfg: TrainConfig, data: Dataset):
 
 def train(config: TrainConfig, data: Dataset, *, model=None,
           on_checkpoint: Callable[[CheckpointRecord], None] | None = None,
-          progress: bool = False) -> TrainResult:
+          progress: bool = False, state: dict | None = None,
+          on_state: Callable[[dict], None] | None = None) -> TrainResult:
     """Train one network and record its checkpoints (the reference loop).
 
     Parameters
@@ -253,6 +254,13 @@ def train(config: TrainConfig, data: Dataset, *, model=None,
         it to the store from here).
     progress : bool
         Show a tqdm bar over steps.
+    state : dict, optional
+        Resume from a state produced by ``on_state`` (keys ``model``, ``optimizer``, ``step``,
+        ``slot``): training continues at ``step`` and the next checkpoint recorded is ``slot``.
+        Batches and augmentations depend only on ``(seed, step)``, so the resumed run records
+        exactly what the uninterrupted run records.
+    on_state : callable, optional
+        Called after each recorded checkpoint with such a state (the sweep saves it).
 
     Returns
     -------
@@ -310,13 +318,27 @@ def train(config: TrainConfig, data: Dataset, *, model=None,
             on_checkpoint(rec)
         return True
 
+    def save(k, step):
+        if on_state is not None:
+            on_state({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                      "step": int(step), "slot": int(k)})
+
     model.train()
-    k = 0
-    if not record(0, 0):
+    if state is not None:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        start, k = int(state["step"]), int(state["slot"])
+    else:
+        start, k = 0, 0
+    if k == 0 and not record(0, 0):
         diverged_at = 0
     else:
-        k = 1
-        for step in range(total):
+        if k == 0:
+            k = 1
+            save(k, 0)
+        if bar is not None:
+            bar.update(start)
+        for step in range(start, total):
             idx = _stream.batch_indices(cfg.seed, step, cfg.batch_size, n)
             xb = data.x_train[idx]
             if cfg.augment:
@@ -340,6 +362,7 @@ def train(config: TrainConfig, data: Dataset, *, model=None,
                     diverged_at = step + 1
                     break
                 k += 1
+                save(k, step + 1)
     if bar is not None:
         bar.close()
     return TrainResult(cfg, steps, records, diverged_at is not None, diverged_at, model)
