@@ -1,0 +1,110 @@
+r"""The measurement interface between the Chapter-4 lemmas and the curvature numerics
+(dependency inversion, as :mod:`hyperribbon.theory.oracle` for Chapter 5).
+
+The lemmas' right-hand sides are theory (weight norms, activation correlations, closed forms);
+their left-hand sides — logit Jacobians and the loss Hessian of a :class:`NetworkProblem`, with
+absolute error bounds — are *measured*. This module declares the small protocol
+:class:`CurvatureMeasure`; an implementation is installed with :func:`install` (the numerics
+layer, :mod:`hyperribbon.numerics.curvature`, may install a scalable one when imported).
+:func:`get` looks the provider up by name at call time (never a static import), and falls back
+to :class:`DenseMeasure`: exact dense float64 derivatives of the bias-free MLP in numpy
+(:mod:`._mlp`: analytic backpropagation for the Jacobians, Pearlmutter's R-operator for the
+second-order part of the Hessian), each entry with a first-order rounding bound.
+
+Examples
+--------
+>>> from hyperribbon.theory.networks import NetworkProblem, measure
+>>> p = NetworkProblem.random(widths=(3, 4, 2), n=5, seed=0)
+>>> J = measure.get().jacobians(p)
+>>> J.values.shape, bool((J.abs_err < 1e-12).all())
+((5, 2, 20), True)
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Protocol
+
+import numpy as np
+
+from ..oracle import Measured
+from . import _mlp
+
+__all__ = ["CurvatureMeasure", "DenseMeasure", "install", "get", "installed", "PROVIDER"]
+
+#: Module imported by :func:`get` when no measure is installed (it may call :func:`install`).
+PROVIDER = "hyperribbon.numerics.curvature"
+
+
+class CurvatureMeasure(Protocol):
+    def jacobians(self, problem) -> Measured:
+        """Logit Jacobians ∂z_i(x_s)/∂w, shape (n, m, p), parameters flattened layer by layer
+        (each w^k row-major), with absolute error bounds of the same shape."""
+
+    def hessian(self, problem) -> Measured:
+        """The Hessian of the problem's loss (ĕ of §4.2, in bits, for cross-entropy) with respect
+        to the flattened weights, shape (p, p), with absolute error bounds."""
+
+
+class DenseMeasure:
+    """Exact dense float64 measurements in numpy (see the module docstring); results are cached
+    on the problem object."""
+
+    method = "dense float64 (analytic backpropagation, R-operator)"
+
+    @staticmethod
+    def _cache(problem) -> dict:
+        return problem.__dict__.setdefault("_measure_cache", {})
+
+    def jacobians(self, problem) -> Measured:
+        cache = self._cache(problem)
+        if "J" not in cache:
+            J, E = _mlp.jacobian(problem.weights, problem.activations, problem.forward)
+            cache["J"] = Measured(J, E, self.method)
+        return cache["J"]
+
+    def hessian(self, problem) -> Measured:
+        cache = self._cache(problem)
+        if "H" not in cache:
+            from ._gram import loss_ggn_factor
+            fw = problem.forward
+            n = problem.n
+            _, g, _ = _mlp.loss_derivatives(problem.loss, fw.z, problem.y)
+            G = loss_ggn_factor(problem, self)
+            ggn, ggn_err = G.gram()
+            ht = _mlp.hterm(problem.weights, problem.activations, fw, g / n)
+            mag = _mlp.hterm(problem.weights, problem.activations, fw,
+                             np.abs(g) / n + fw.gamma * np.abs(fw.mag_z) / n, magnitude=True)
+            err = ggn_err + (problem.depth + 3) * fw.gamma * 0.5 * (mag + mag.T)
+            cache["H"] = Measured(ggn + ht, err, self.method)
+        return cache["H"]
+
+
+_INSTALLED: list = []
+
+
+def install(measure: CurvatureMeasure) -> None:
+    """Install ``measure`` as the implementation :func:`get` returns."""
+    for name in ("jacobians", "hessian"):
+        if not callable(getattr(measure, name, None)):
+            from ..errors import InvalidArgument
+            raise InvalidArgument("measure", "networks.measure.install",
+                                  f"implement CurvatureMeasure.{name}", type(measure).__name__)
+    _INSTALLED[:] = [measure]
+
+
+def installed() -> bool:
+    return bool(_INSTALLED)
+
+
+def get() -> CurvatureMeasure:
+    """The installed measure; imports :data:`PROVIDER` by name first, and falls back to
+    :class:`DenseMeasure` when nothing is installed (or the provider is absent)."""
+    if not _INSTALLED:
+        try:
+            importlib.import_module(PROVIDER)
+        except ImportError:
+            pass
+    return _INSTALLED[0] if _INSTALLED else _DEFAULT
+
+
+_DEFAULT = DenseMeasure()
