@@ -68,27 +68,43 @@ def as_float(x, argument: str, owner: str) -> float:
 
 
 def check_symmetric(a: np.ndarray, argument: str, owner: str) -> None:
-    tol = 64 * EPS * max(1.0, float(np.max(np.abs(a)))) * a.shape[0]
-    if np.max(np.abs(a - a.T)) > tol:
-        raise InvalidArgument(argument, owner, "be symmetric", a)
+    r"""Symmetric to rounding: :math:`\max_{ij}|A_{ij} - A_{ji}| \le 64\,m\,\varepsilon\,
+    \|A\|_F` (m the size). Relative to the matrix's own scale, so that a product such as
+    :math:`U\Lambda U^\top` formed in float64 passes at any magnitude, and a tiny matrix is not
+    waved through by an absolute tolerance."""
+    m = a.shape[0]
+    scale = float(np.linalg.norm(a)) if a.size else 0.0
+    tol = 64 * m * EPS * scale
+    if a.size and np.max(np.abs(a - a.T)) > tol:
+        raise InvalidArgument(argument, owner,
+                              f"be symmetric (|A − Aᵀ| ≤ 64·m·ε·‖A‖_F = {tol:.3g})", a)
 
 
 # ------------------------------------------------------------ shared by the simulators
-def psd_factor(a: np.ndarray, argument: str, owner: str, *, what: str = "be") -> np.ndarray:
+def psd_factor(a: np.ndarray, argument: str, owner: str, *, what: str = "be",
+               entry_ulps: float = 16.0) -> np.ndarray:
     r"""F with :math:`FF^\top = A` for a symmetric PSD ``a``, or a named error.
 
-    Eigenvalues down to :math:`-16\,m\,\varepsilon\,\|A\|_2` (m the size) count as round-off and
-    are clipped to 0; anything more negative is rejected.
+    A PSD matrix whose entries carry a rounding error of ``entry_ulps`` units in the last place
+    (relative to :math:`\|A\|`) has eigenvalues down to about :math:`-k\,m\,\varepsilon\|A\|_2`
+    (Weyl), and the symmetric eigensolver adds :math:`16m\varepsilon\|A\|_2`; so eigenvalues down
+    to :math:`-(16 + k)\,m\,\varepsilon\,\|A\|_2` (m the size, k = ``entry_ulps``) count as
+    round-off and are clipped to 0, and anything more negative is rejected. The default
+    ``k = 16`` covers matrices formed by a few floating-point operations per entry; callers that
+    *know* how ``a`` was formed pass more (a Gram matrix of inner products over d features:
+    ``k ≈ 2d``), so that no matrix the toolkit builds fails this check.
     """
     check_symmetric(a, argument, owner)
     a = 0.5 * (a + a.T)
     mu, V = np.linalg.eigh(a)
     scale = float(np.max(np.abs(mu))) if mu.size else 0.0
-    tol = 16 * a.shape[0] * EPS * scale
+    k = 16.0 + float(entry_ulps)
+    tol = k * a.shape[0] * EPS * scale
     if mu.size and mu[0] < -tol:
         raise InvalidArgument(argument, owner,
                               f"{what} positive semi-definite (smallest eigenvalue ≥ "
-                              f"-{tol:.3g} = -16·m·ε·‖·‖₂)", float(mu[0]))
+                              f"-{tol:.3g} = -{k:g}·m·ε·‖·‖₂, the rounding of its construction)",
+                              float(mu[0]))
     return V * np.sqrt(np.clip(mu, 0.0, None))
 
 

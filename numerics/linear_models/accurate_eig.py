@@ -348,8 +348,19 @@ def gramian_eigvalsh(s, yhat, T, *, pivoting: str | None = None,
     k = mant.size
     eta_s = EPS * ((12 * r + 24) * math.sqrt(k) * kappa_xy + 8 * m_dim * kappa_xy
                    + 16 * k * info["kappa_j"])
-    bound = 2 * eta_s + eta_s ** 2 + 6 * EPS
+    bound = _relative_bound(eta_s, 6 * EPS)
     return _assemble(n, mant, expo, bound, method, dict(info))
+
+
+def _relative_bound(eta_s: float, extra: float) -> float:
+    r""":math:`2\eta + \eta^2 + \text{extra}` (eigenvalues from singular values with relative error
+    η), evaluated without raising: a huge η (an ill-conditioned factor) gives a huge or infinite
+    bound, never an ``OverflowError``; NaN (a singular factor) gives ``inf``."""
+    eta_s = float(eta_s)
+    if not eta_s == eta_s:
+        return math.inf
+    with np.errstate(over="ignore"):
+        return float(np.float64(2.0) * eta_s + np.float64(eta_s) * eta_s + extra)
 
 
 def _closed_form(n: int, s: np.ndarray, w: np.ndarray, T) -> AccurateSpectrum:
@@ -442,7 +453,7 @@ def graded_gram_eigvalsh(F) -> AccurateSpectrum:
         mant, expo, kj, jac = _J.graded_singular_values(A, rexp.astype(np.int64))
         kb = _J.column_normalised_cond(A)
         eta_s = EPS * (8 * m * kb + 16 * nr * kj)
-        bound = 2 * eta_s + eta_s ** 2 + 4 * EPS
+        bound = _relative_bound(eta_s, 4 * EPS)
         method = f"one-sided Jacobi ({jac}) on the column-graded F^T"
         details = {"kappa_b": kb, "kappa_j": kj, "jacobi": jac}
     else:

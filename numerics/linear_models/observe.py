@@ -79,6 +79,66 @@ def mp_matrix(problem: LinearGDProblem, matrix: str, dps: int = MP_DPS,
         return M
 
 
+def _gramian(accurate_eig, problem):
+    """The target Gramian's accurate spectrum, or PrecisionExhausted beyond its memory limits."""
+    T = problem.T
+    if T * min(problem.n, T) > accurate_eig.MAX_DFT_ENTRIES or T > accurate_eig.MAX_T:
+        raise PrecisionExhausted(f"the structured Gramian route needs T·min(n, T) ≤ "
+                                 f"{accurate_eig.MAX_DFT_ENTRIES} and T ≤ {accurate_eig.MAX_T} "
+                                 f"(memory of its factor); T = {T}, n = {problem.n}")
+    return accurate_eig.gramian_eigvalsh(problem.s, problem.yhat, T)
+
+
+def _measured(res, label: str) -> Measured:
+    """Values and absolute errors from an AccurateSpectrum; underflowed eigenvalues (positive,
+    below the normal range, read as subnormals or 0) carry the error 2^-1022 that covers them."""
+    v = np.asarray(res.values, dtype=float)            # descending already
+    rel = np.broadcast_to(np.asarray(res.rel_error_bound, dtype=float), v.shape)
+    if not np.all(np.isfinite(rel)):
+        raise PrecisionExhausted("the structured error bound is not finite for this problem")
+    err = np.abs(v) * rel
+    underflowed = getattr(res, "underflowed", None)
+    if underflowed is not None and np.any(underflowed):
+        err = np.where(underflowed, np.maximum(err, _TINY), err)
+    return Measured(v, err, f"{label} ({res.method})")
+
+
+def _structured_s1(accurate_eig, problem, sw) -> Measured:
+    r"""Eigenvalues of :math:`TP_1 = G + \mathrm{diag}(d)` (G the target Gramian, d ≥ 0) as the
+    intersection of two enclosures, each rigorous:
+
+    * the graded factor :math:`F = [\mathrm{diag}(\sqrt d) \mid \mathrm{diag}(\hat y)V]` by
+      one-sided Jacobi (relative error bound from F's conditioning);
+    * Weyl's inequality around the accurately computed Gramian:
+      :math:`\lambda_i(G) + \min d \le \lambda_i(G + \mathrm{diag}(d)) \le \lambda_i(G) +
+      \max d`, which is sharp wherever d is small against :math:`\lambda_i(G)` (small σw²).
+    """
+    n, T = problem.n, problem.T
+    lo, hi, methods = np.zeros(n), np.full(n, np.inf), []
+    try:
+        g = _measured(_gramian(accurate_eig, problem), "Gramian")
+        lo = np.maximum(lo, (g.values - g.abs_err) + float(np.min(sw)))
+        hi = np.minimum(hi, (g.values + g.abs_err) + float(np.max(sw)))
+        methods.append("Weyl around the " + g.method)
+    except PrecisionExhausted:
+        pass
+    if n + T <= STRUCTURED_MAX_WIDTH:
+        F = np.hstack([np.diag(np.sqrt(sw)), problem.yhat[:, None] * _vandermonde(problem.s, T)])
+        res = accurate_eig.graded_gram_eigvalsh(F)
+        rel = float(res.rel_error_bound)
+        if math.isfinite(rel):
+            f = _measured(res, "graded")
+            lo2, hi2 = f.values - f.abs_err, f.values + f.abs_err
+            if np.all(np.maximum(lo, lo2) <= np.minimum(hi, hi2)):
+                lo, hi = np.maximum(lo, lo2), np.minimum(hi, hi2)
+            else:                                   # cannot happen with valid bounds: stay safe
+                lo, hi = np.minimum(lo, lo2), np.maximum(hi, hi2)
+            methods.append(f.method)
+    if not methods or not np.all(np.isfinite(hi)):
+        raise PrecisionExhausted("no structured enclosure of T·P1 is available for this problem")
+    return Measured(0.5 * (lo + hi), 0.5 * (hi - lo), "structured: " + "; ".join(methods))
+
+
 class ExactOracle:
     """Eigenvalues of the §5.2 matrices with error bounds (see module docstring)."""
 
@@ -126,29 +186,22 @@ class ExactOracle:
         except ImportError as exc:  # pragma: no cover - only while the module is missing
             raise PrecisionExhausted(f"structured eigensolver unavailable: {exc}") from None
         s, T = problem.s, problem.T
-        if matrix == "S1y":
-            res = accurate_eig.gramian_eigvalsh(s, problem.yhat, T)
-        else:
-            if problem.n + T > STRUCTURED_MAX_WIDTH:
-                raise PrecisionExhausted(f"the Jacobi factor would have n + T = {problem.n + T} "
-                                         f"> {STRUCTURED_MAX_WIDTH} columns")
-            sw = cf.sigma_w_eigenvalues(s, problem.alpha, problem.sigma_w2, T) \
-                if diagonal is None else diagonal
+        if matrix in ("S1y", "S1"):
+            sw = None
             if matrix == "S1":
-                F = np.hstack([np.diag(np.sqrt(sw)), problem.yhat[:, None] * _vandermonde(s, T)])
-            else:
-                F = np.hstack([np.diag(np.sqrt(sw / T)), centered_target_factor(problem)])
-            res = accurate_eig.graded_gram_eigvalsh(F)
-        v = np.asarray(res.values, dtype=float)            # descending already
-        rel = np.broadcast_to(np.asarray(res.rel_error_bound, dtype=float), v.shape)
-        if not np.all(np.isfinite(rel)):
-            raise PrecisionExhausted("the structured error bound is not finite for this problem")
-        err = np.abs(v) * rel
-        underflowed = getattr(res, "underflowed", None)
-        if underflowed is not None and np.any(underflowed):
-            # positive eigenvalues below the float64 range read as 0: they lie in [0, tiny]
-            err = np.where(underflowed, _TINY, err)
-        return Measured(v, err, f"structured ({res.method})")
+                sw = cf.sigma_w_eigenvalues(s, problem.alpha, problem.sigma_w2, T) \
+                    if diagonal is None else np.asarray(diagonal, dtype=float)
+            if matrix == "S1y" or not np.any(sw > 0):
+                # T·P1 = T·P1^y exactly when the diagonal vanishes (σw² = 0): the accurate
+                # Gramian route, never the graded factor (which is rank-deficient for T < n)
+                return _measured(_gramian(accurate_eig, problem), "structured")
+            return _structured_s1(accurate_eig, problem, sw)
+        if problem.n + T > STRUCTURED_MAX_WIDTH:
+            raise PrecisionExhausted(f"the Jacobi factor would have n + T = {problem.n + T} "
+                                     f"> {STRUCTURED_MAX_WIDTH} columns")
+        sw = cf.sigma_w_eigenvalues(s, problem.alpha, problem.sigma_w2, T)
+        F = np.hstack([np.diag(np.sqrt(sw / T)), centered_target_factor(problem)])
+        return _measured(accurate_eig.graded_gram_eigvalsh(F), "structured")
 
     @staticmethod
     def _mpmath(problem, matrix, diagonal=None) -> Measured:

@@ -274,8 +274,12 @@ def thesis_noise_covariance(X) -> np.ndarray:
     True
     """
     X = as_real_matrix(X, "X", "thesis_noise_covariance")
-    xbar = X.mean(axis=0)
-    D = X.T @ X / X.shape[0] - np.outer(xbar, xbar)
+    # formed from the SVD of the centred inputs, D = V (S²/n) Vᵀ: no cancellation between XᵀX/n
+    # and x̄ᵀx̄ (inputs with a large mean), and PSD to the d×d reconstruction's rounding only,
+    # whatever n is, so the simulators' PSD check (noise_cov) always accepts it
+    Xc = X - X.mean(axis=0)
+    _, S, Vt = np.linalg.svd(Xc, full_matrices=False)
+    D = (Vt.T * (S * S / X.shape[0])) @ Vt
     return 0.5 * (D + D.T)
 
 

@@ -30,12 +30,23 @@ ALPHA_THESIS = Assumption(
 SLOPPY = Assumption(
     "λ_i = λ1·e^{-c(i-1)} with known slope c", lambda p: p.c is not None,
     "§5.2 assumption (i)", lambda p: f"c = {p.c}")
+def _k_star_at_least_one(p) -> bool:
+    """k* = min{ln(2Tα)/(2c), n/2} ≥ 1, i.e. ln(2Tα) ≥ 2c *and* n ≥ 2 (both parts of the min;
+    compared in logarithms, so a large c cannot overflow e^{2c})."""
+    return p.c is not None and p.n >= 2 and math.log(2 * p.T * p.alpha) >= 2 * p.c
+
+
+def _k_star_explain(p) -> str:
+    if p.c is None:
+        return "c unknown"
+    ks = min(math.log(2 * p.T * p.alpha) / (2 * p.c), p.n / 2)
+    return (f"k* = min{{ln(2Tα)/(2c), n/2}} = min{{{math.log(2 * p.T * p.alpha) / (2 * p.c):.6g}, "
+            f"{p.n / 2:g}}} = {ks:.6g}")
+
+
 K_STAR_INDEX = Assumption(
-    "k* ≥ 1 (the Weyl split index is an index: 2Tα ≥ e^{2c})",
-    lambda p: p.c is not None and 2 * p.T * p.alpha >= math.exp(2 * p.c),
-    "Lemma 5.2.3 (implicit)",
-    lambda p: f"2Tα = {2 * p.T * p.alpha:.6g}, e^(2c) = "
-              f"{math.exp(2 * p.c) if p.c is not None else float('nan'):.6g}")
+    "k* = min{ln(2Tα)/(2c), n/2} ≥ 1 (the Weyl split index is an index: 2Tα ≥ e^{2c} and n ≥ 2)",
+    _k_star_at_least_one, "Lemma 5.2.3 (implicit)", _k_star_explain)
 TARGETS_NONZERO = Assumption("y ≠ 0", lambda p: p.y_norm2 > 0, "ratios λ_i/λ_1 need λ_1 > 0",
                              lambda p: f"‖y‖² = {p.y_norm2:.3g}")
 SIGMA_STAR_KNOWN = Assumption("σ*² known (targets drawn as y = Xw*, w* ~ N(0, σ*²/n I))",
@@ -64,7 +75,7 @@ def rel_err(x, k_ulps: float = 16.0) -> np.ndarray:
     return k_ulps * EPS * np.abs(np.asarray(x, dtype=float))
 
 
-def comparison(name, index, lhs, rhs, lhs_err, rhs_err, relation="<="):
+def comparison(name, index, lhs, rhs, lhs_err, rhs_err, relation="<=", *, exact_zeros=False):
     return Comparison(name, np.asarray(index, float), np.asarray(lhs, float),
                       np.asarray(rhs, float), np.asarray(lhs_err, float),
-                      np.asarray(rhs_err, float), relation)
+                      np.asarray(rhs_err, float), relation, exact_zeros=exact_zeros)

@@ -22,7 +22,8 @@ import numpy as np
 from .._validate import as_real_vector
 
 __all__ = ["one_minus_power", "bernoulli_gap", "k_T_diagonal", "sigma_w_eigenvalues", "lambda_tilde",
-           "target_gramian", "p2_eigenvalue", "rho_thesis", "k_star_thesis", "cayley_interval"]
+           "target_gramian", "p2_eigenvalue", "rho_thesis", "rho_from_log_kappa", "k_star_thesis",
+           "cayley_interval"]
 
 
 def one_minus_power(s, m) -> np.ndarray:
@@ -152,8 +153,32 @@ def cayley_interval(lam, alpha: float) -> tuple[float, float]:
 
 
 def rho_thesis(lambda1: float, lambdan: float) -> float:
-    r""":math:`\rho = \exp\!\big(\pi^2 / (2\ln(8\lambda_1/\lambda_n - 4))\big)` (Lemma 5.2.1)."""
-    return math.exp(math.pi**2 / (2.0 * math.log(8.0 * lambda1 / lambdan - 4.0)))
+    r""":math:`\rho = \exp\!\big(\pi^2 / (2\ln(8\lambda_1/\lambda_n - 4))\big)` (Lemma 5.2.1).
+
+    Evaluated through :math:`\ln\kappa = \ln\lambda_1 - \ln\lambda_n`
+    (:func:`rho_from_log_kappa`), so a condition number beyond the float64 range cannot
+    overflow to ρ = 1.
+
+    Examples
+    --------
+    >>> rho_thesis(1.0, 1e-300) > 1.0 and rho_thesis(1e300, 1e-300) > 1.0
+    True
+    """
+    return rho_from_log_kappa(math.log(lambda1) - math.log(lambdan))
+
+
+def rho_from_log_kappa(log_kappa: float) -> float:
+    r""":math:`\rho` of Lemma 5.2.1 from :math:`\ln\kappa = \ln(\lambda_1/\lambda_n) \ge 0`:
+    :math:`\ln(8\kappa - 4) = \ln 8 + \ln\kappa + \operatorname{log1p}(-e^{-\ln\kappa}/2)`.
+
+    Examples
+    --------
+    >>> abs(rho_from_log_kappa(math.log(3.0)) - math.exp(math.pi**2 / (2 * math.log(20.0)))) < 1e-15
+    True
+    """
+    lk = max(float(log_kappa), 0.0)
+    log_8k_4 = math.log(8.0) + lk + math.log1p(-0.5 * math.exp(-lk))
+    return math.exp(math.pi**2 / (2.0 * log_8k_4))
 
 
 def k_star_thesis(T: int, alpha: float, c: float, n: int) -> float:

@@ -12,7 +12,7 @@ and eq. (5.3.2) bounds the eigenvalue ratios of :math:`TP_1(M,T) = \frac1M\sum_m
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 import mpmath
@@ -21,23 +21,71 @@ import sympy as sp
 
 from . import gd_closed_forms as cf
 from ._linear_gd_support import EPS, comparison, rel_err
-from .._validate import as_int, as_real_matrix, as_real_vector, check_symmetric
+from .._validate import as_real_matrix, as_real_vector, check_symmetric
+from ..domains import check_allocation, size_domain
 from ..errors import InvalidArgument, PrecisionExhausted
 from ..lemma import Assumption, Lemma, Precision
-from .problems import LINEAR_GD_DOMAINS
+from .problems import LINEAR_GD_DOMAINS, TINY, _sloppy
 from ..registry import register
 
-__all__ = ["MultiKernelProblem", "bound_5_3_2", "LEMMA_5_3_2", "EQ_PMT"]
+__all__ = ["MultiKernelProblem", "MULTI_KERNEL_DOMAINS", "bound_5_3_2", "LEMMA_5_3_2", "EQ_PMT"]
+
+
+def _validated_spectra(spectra, owner: str) -> tuple:
+    """((λ descending, U), ...) with λ positive normal floats and U orthogonal to 64nε."""
+    try:
+        items = list(spectra)
+    except TypeError:
+        raise InvalidArgument("spectra", owner, "be a sequence of (λ, U) pairs", spectra) from None
+    if not items:
+        raise InvalidArgument("spectra", owner, "contain at least one (λ, U) pair", spectra)
+    MULTI_KERNEL_DOMAINS["M"].validate(len(items), "spectra", owner + " (M kernels)")
+    out, n = [], None
+    for item in items:
+        try:
+            lam, U = item
+        except (TypeError, ValueError):
+            raise InvalidArgument("spectra", owner, "be a sequence of (λ, U) pairs", item) \
+                from None
+        lam = as_real_vector(lam, "spectra", owner, length=n)
+        n = lam.size
+        MULTI_KERNEL_DOMAINS["n"].validate(n, "spectra", owner + " (n)")
+        if not np.all(lam >= TINY):
+            raise InvalidArgument("spectra", owner, "have eigenvalues that are positive normal "
+                                  f"float64 numbers (≥ {TINY:.4g}; K positive definite)",
+                                  float(lam.min()))
+        U = as_real_matrix(U, "spectra", owner, shape=(n, n))
+        tol = 64 * n * EPS
+        if np.max(np.abs(U.T @ U - np.eye(n))) > tol:
+            raise InvalidArgument("spectra", owner, f"have orthogonal U (|UᵀU − I| ≤ 64·n·ε = "
+                                  f"{tol:.3g})", U)
+        order = np.argsort(-lam, kind="stable")
+        lam, U = lam[order].copy(), U[:, order].copy()
+        lam.setflags(write=False)
+        U.setflags(write=False)
+        out.append((lam, U))
+    return tuple(out)
+
+
+#: Declared domains of :class:`MultiKernelProblem` beyond those of LINEAR_GD_DOMAINS.
+MULTI_KERNEL_DOMAINS = {
+    "n": LINEAR_GD_DOMAINS["n"],
+    "M": size_domain(4096, "one Gram matrix per kernel is stored", typical=(1, 4)),
+}
 
 
 @dataclass(frozen=True)
 class MultiKernelProblem:
-    """M kernel machines trained by GD on the same targets (thesis §5.3, "Kernel machines").
+    r"""M kernel machines trained by GD on the same targets (thesis §5.3, "Kernel machines").
 
     Parameters
     ----------
     grams : (M, n, n) array_like
-        Gram matrices :math:`K^{(m)}`, symmetric positive definite.
+        Gram matrices :math:`K^{(m)}`, symmetric positive definite. Given as matrices, each is
+        diagonalised by ``eigh``, which resolves eigenvalues only to
+        :math:`8n\varepsilon\|K\|_2` (absolute): the smallest must exceed that to be *certified*
+        positive. Matrices with smaller eigenvalues (e.g. sloppy kernels) are passed by their
+        spectra instead (:meth:`from_spectra`, which :meth:`sloppy` uses).
     y : (n,) array_like
         Targets.
     alpha : float
@@ -46,12 +94,19 @@ class MultiKernelProblem:
     sigma_w2 : float
     slopes : (M,) array_like, optional
         :math:`c^{(m)}` when :math:`K^{(m)}` has the sloppy spectrum λ1·e^{-c(i-1)}.
+    spectra : tuple of M pairs (λ, U), optional
+        Exact eigendecompositions :math:`K^{(m)} = U\,\mathrm{diag}(\lambda)U^\top` (λ
+        descending, positive normal floats; U orthogonal to 64nε). When given, they define the
+        problem and ``grams`` must agree with them to rounding (:meth:`from_spectra`).
 
     Examples
     --------
     >>> p = MultiKernelProblem.sloppy(n=6, slopes=[0.3, 0.5], seed=0)
     >>> p.M, p.n
     (2, 6)
+    >>> q = MultiKernelProblem.sloppy(n=100, seed=0)   # λmin = e^{-49.5}: far below eigh's noise
+    >>> bool(q.spectrum(2)[0][-1] == np.exp(-0.5 * 99))
+    True
     """
 
     grams: np.ndarray
@@ -60,35 +115,80 @@ class MultiKernelProblem:
     T: int
     sigma_w2: float = 0.0
     slopes: Optional[tuple] = None
+    spectra: Optional[tuple] = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         owner = "MultiKernelProblem"
-        G = np.asarray(self.grams, dtype=float)
-        if G.ndim != 3 or G.shape[1] != G.shape[2]:
-            raise InvalidArgument("grams", owner, "have shape (M, n, n)", G)
-        eig = []
-        for m in range(G.shape[0]):
-            as_real_matrix(G[m], "grams", owner, square=True)
-            check_symmetric(G[m], "grams", owner)
-            lam, U = np.linalg.eigh((G[m] + G[m].T) / 2)
-            if lam[0] <= G.shape[1] * EPS * lam[-1]:
-                raise InvalidArgument("grams", owner,
-                                      f"be positive definite (kernel {m}: λmin = {lam[0]:.3g})",
-                                      G)
-            eig.append((lam[::-1].copy(), U[:, ::-1].copy()))
-        y = as_real_vector(self.y, "y", owner, length=G.shape[1])
+        if self.spectra is not None:
+            eig = _validated_spectra(self.spectra, owner)
+            n = eig[0][0].size
+            G = self.grams
+            if G is None:
+                G = np.array([(U * lam) @ U.T for lam, U in eig])
+            G = np.asarray(G, dtype=float)
+            if G.shape != (len(eig), n, n):
+                raise InvalidArgument("grams", owner, f"have shape ({len(eig)}, {n}, {n}) like "
+                                      "`spectra` (or be None)", G)
+            for m, (lam, U) in enumerate(eig):
+                as_real_matrix(G[m], "grams", owner, square=True)
+                tol = 64 * n * EPS * float(lam[0])
+                if np.max(np.abs(G[m] - (U * lam) @ U.T)) > tol:
+                    raise InvalidArgument("grams", owner, f"agree with `spectra` (kernel {m}: "
+                                          f"|K − UΛUᵀ| > 64·n·ε·λ1 = {tol:.3g})", G)
+        else:
+            G = np.asarray(self.grams, dtype=float)
+            if G.ndim != 3 or G.shape[1] != G.shape[2]:
+                raise InvalidArgument("grams", owner, "have shape (M, n, n)", G)
+            MULTI_KERNEL_DOMAINS["M"].validate(G.shape[0], "grams", owner + " (M kernels)")
+            eig = []
+            for m in range(G.shape[0]):
+                as_real_matrix(G[m], "grams", owner, square=True)
+                check_symmetric(G[m], "grams", owner)
+                lam, U = np.linalg.eigh((G[m] + G[m].T) / 2)
+                # eigh's eigenvalues are accurate to ~n·ε·‖K‖ (absolute): only an eigenvalue above
+                # 8·n·ε·‖K‖ (the float64 oracle's bound) is certified positive
+                tol = 8 * G.shape[1] * EPS * max(abs(float(lam[0])), abs(float(lam[-1])))
+                if not lam[0] > tol:
+                    raise InvalidArgument(
+                        "grams", owner,
+                        f"be positive definite resolvably in float64: kernel {m} has λmin = "
+                        f"{lam[0]:.3g}, not above eigh's resolution 8·n·ε·‖K‖ = {tol:.3g} (pass "
+                        "exact spectra with MultiKernelProblem.from_spectra)", G)
+                eig.append((lam[::-1].copy(), U[:, ::-1].copy()))
+            eig = tuple(eig)
+        n = G.shape[1]
+        y = as_real_vector(self.y, "y", owner, length=n)
         lam1 = max(e[0][0] for e in eig)
-        LINEAR_GD_DOMAINS["alpha"].validate(self.alpha, "alpha", owner, {"lambda1": lam1})
-        T = as_int(self.T, "T", owner, minimum=1)
-        LINEAR_GD_DOMAINS["sigma_w2"].validate(self.sigma_w2, "sigma_w2", owner)
-        slopes = None if self.slopes is None else tuple(float(c) for c in self.slopes)
-        if slopes is not None and len(slopes) != G.shape[0]:
-            raise InvalidArgument("slopes", owner, f"have one slope per kernel ({G.shape[0]})",
-                                  slopes)
+        alpha = LINEAR_GD_DOMAINS["alpha"].coerce(self.alpha, "alpha", owner, {"lambda1": lam1})
+        T = LINEAR_GD_DOMAINS["T"].coerce(self.T, "T", owner)
+        sigma_w2 = LINEAR_GD_DOMAINS["sigma_w2"].coerce(self.sigma_w2, "sigma_w2", owner)
+        if not math.isfinite(sigma_w2):
+            raise InvalidArgument("sigma_w2", owner, "be finite", sigma_w2)
+        slopes = None
+        if self.slopes is not None:
+            try:
+                slopes = tuple(self.slopes)
+            except TypeError:
+                raise InvalidArgument("slopes", owner, "be a sequence of slopes", self.slopes) \
+                    from None
+            slopes = tuple(LINEAR_GD_DOMAINS["c"].coerce(c, "slopes", owner) for c in slopes)
+            if len(slopes) != G.shape[0]:
+                raise InvalidArgument("slopes", owner,
+                                      f"have one slope per kernel ({G.shape[0]})", slopes)
+        G.setflags(write=False)
+        y.setflags(write=False)
         for name, value in (("grams", G), ("y", y), ("T", T), ("slopes", slopes),
-                            ("alpha", float(self.alpha)), ("sigma_w2", float(self.sigma_w2))):
+                            ("alpha", alpha), ("sigma_w2", sigma_w2), ("spectra", eig)):
             object.__setattr__(self, name, value)
-        object.__setattr__(self, "_eig", tuple(eig))
+        object.__setattr__(self, "_eig", eig)
+
+    @classmethod
+    def from_spectra(cls, spectra, y, alpha: float, T: int, sigma_w2: float = 0.0,
+                     slopes=None) -> "MultiKernelProblem":
+        """A problem from exact eigendecompositions ``[(λ_m, U_m), ...]`` of the kernels
+        (the Gram matrices are formed from them for display and brute-force checks only)."""
+        return cls(grams=None, y=y, alpha=alpha, T=T, sigma_w2=sigma_w2, slopes=slopes,
+                   spectra=spectra)
 
     @classmethod
     def sloppy(cls, n: int = 30, slopes=(0.2, 0.3, 0.5), alpha: float = 0.9, T: int = 50,
@@ -96,18 +196,30 @@ class MultiKernelProblem:
                shared_basis: bool = False) -> "MultiKernelProblem":
         r"""Kernels :math:`U_m\,\mathrm{diag}(e^{-c_m(i-1)})U_m^\top` with random orthogonal
         :math:`U_m` (one shared U if ``shared_basis``); targets :math:`y \sim N(0,
-        \sigma_*^2\bar K)`, :math:`\bar K` the mean Gram matrix."""
-        rng = np.random.default_rng(as_int(seed, "seed", "MultiKernelProblem.sloppy", minimum=0))
-        grams = []
+        \sigma_*^2\bar K)`, :math:`\bar K` the mean Gram matrix. The exact spectra are kept
+        (:meth:`from_spectra`), so arbitrarily sloppy kernels are represented faithfully."""
+        owner = "MultiKernelProblem.sloppy"
+        n = MULTI_KERNEL_DOMAINS["n"].coerce(n, "n", owner)
+        try:
+            slopes = tuple(slopes)
+        except TypeError:
+            raise InvalidArgument("slopes", owner, "be a sequence of slopes", slopes) from None
+        MULTI_KERNEL_DOMAINS["M"].validate(len(slopes), "slopes", owner + " (its length M)")
+        check_allocation(float(len(slopes) + 2) * float(n) ** 2, "n", owner, n,
+                         what=f"M + 2 = {len(slopes) + 2} n×n float64 matrices")
+        lams = [_sloppy(n, c, 1.0, owner) for c in slopes]     # validates every slope (named)
+        sigma_star2 = LINEAR_GD_DOMAINS["sigma_star2"].coerce(sigma_star2, "sigma_star2", owner)
+        rng = np.random.default_rng(LINEAR_GD_DOMAINS["seed"].coerce(seed, "seed", owner))
         U0 = np.linalg.qr(rng.standard_normal((n, n)))[0]
-        for c in slopes:
+        spectra = []
+        for lam in lams:
             U = U0 if shared_basis else np.linalg.qr(rng.standard_normal((n, n)))[0]
-            grams.append((U * np.exp(-c * np.arange(n))) @ U.T)
-        grams = np.array([(g + g.T) / 2 for g in grams])
-        Kbar = grams.mean(axis=0)
-        w, V = np.linalg.eigh(Kbar)
+            spectra.append((lam, U))
+        Kbar = np.mean([(U * lam) @ U.T for lam, U in spectra], axis=0)
+        w, V = np.linalg.eigh((Kbar + Kbar.T) / 2)
         y = V @ (np.sqrt(np.clip(w, 0, None) * sigma_star2) * rng.standard_normal(n))
-        return cls(grams=grams, y=y, alpha=alpha, T=T, sigma_w2=sigma_w2, slopes=tuple(slopes))
+        return cls.from_spectra(spectra, y=y, alpha=alpha, T=T, sigma_w2=sigma_w2,
+                                slopes=tuple(float(c) for c in slopes))
 
     @property
     def M(self) -> int:
@@ -242,8 +354,10 @@ _ALPHA = Assumption("0 < α < 1/max_m λ1(K^(m))",
                     lambda p: p.alpha * max(lam[0] for lam, _ in p._eig) < 1, "§5.2 (iii)")
 _SLOPES = Assumption("every kernel sloppy with known slope c^(m)", lambda p: p.slopes is not None,
                      "§5.3 (kernels)")
-_K1 = Assumption("k* = min_m ln(2Tα)/(2c^(m)) ≥ 1", lambda p: p.slopes is not None and all(
-    2 * p.T * p.alpha >= math.exp(2 * c) for c in p.slopes), "eq. (5.3.2) (implicit)")
+_K1 = Assumption("k* = min_m ln(2Tα)/(2c^(m)) ≥ 1 and n ≥ 2 (an index: 2Tα ≥ e^{2c^(m)})",
+                 lambda p: p.slopes is not None and p.n >= 2 and all(
+                     math.log(2 * p.T * p.alpha) >= 2 * c for c in p.slopes),
+                 "eq. (5.3.2) (implicit)")
 _SAME_L1 = Assumption("all kernels share λ1 (same step size)", lambda p: np.ptp(
     [lam[0] for lam, _ in p._eig]) <= 1e-12 * max(lam[0] for lam, _ in p._eig), "§5.3 (kernels)")
 

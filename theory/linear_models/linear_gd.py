@@ -213,10 +213,12 @@ TINY = 5e-324  # the smallest positive float64: a valid lower bound for a positi
 
 
 def gap_comparison(name, index, gap, gap_rel_err):
-    """``gap ≥ 0`` where ``gap = RHS − LHS`` was computed without cancellation."""
+    """``gap ≥ 0`` where ``gap = RHS − LHS`` was computed without cancellation as a product or
+    quotient of non-negative factors: its sign is certain even where its magnitude underflows,
+    so the family declares ``exact_zeros`` (an underflowed gap still decides ``gap ≥ 0``)."""
     gap = np.asarray(gap, dtype=float)
     return comparison(name + "   [shown as RHS − LHS ≥ 0]", index, gap, np.zeros_like(gap),
-                      gap_rel_err * np.abs(gap), np.zeros_like(gap), ">=")
+                      gap_rel_err * np.abs(gap), np.zeros_like(gap), ">=", exact_zeros=True)
 
 
 def _eval_k_T_norm(p: LinearGDProblem, precision):
@@ -274,7 +276,7 @@ def _eval_sigma_w(p: LinearGDProblem, precision):
         gap = np.full(p.n, TINY)   # both sides are exactly 0: 0 ≤ 0 holds exactly
     return [comparison("eigenvalue of σw²Σ_t K_d^{2t}K (time sum)  vs  closed form (5.2.10)",
                        idx, brute, closed, 4 * (p.T + 4) * EPS * np.abs(brute),
-                       rel_err(closed, 32), "=="),
+                       rel_err(closed, 32), "==", exact_zeros=p.sigma_w2 == 0),
             gap_comparison("λ_i^σw ≤ (σw²/α)·min{1, 2Tαλ_i}/(2 − αλ_i)", idx, gap, 64 * EPS)]
 
 

@@ -32,11 +32,12 @@ from typing import Optional
 
 import numpy as np
 
-from .._validate import as_float, as_int, as_real_matrix, as_real_vector
-from ..domains import Domain
+from .._validate import as_float, as_real_matrix, as_real_vector
+from ..domains import MAX_EXACT_INT, Domain, check_allocation, size_domain
 from ..errors import InvalidArgument
 
-__all__ = ["LinearGDProblem", "Normalization", "LINEAR_GD_DOMAINS", "sloppy_spectrum"]
+__all__ = ["LinearGDProblem", "Normalization", "LINEAR_GD_DOMAINS", "MAX_N", "sloppy_spectrum",
+           "check_sloppy_representable"]
 
 
 class Normalization(str, enum.Enum):
@@ -46,36 +47,83 @@ class Normalization(str, enum.Enum):
     SUM = "sum"    #: T·P1(T) = Σ_{t<T} ... as in eq. (5.2.9) and the proofs of §5.4
 
 
+#: Largest n of a :class:`LinearGDProblem` (a length-n float64 spectrum is 8n bytes = 128 MiB at
+#: the bound; engines that build n×n matrices check their own 8n² bytes against
+#: :data:`~hyperribbon.theory.domains.MAX_ALLOCATION_BYTES` before allocating).
+MAX_N = 2**24
+#: Smallest positive normal float64: spectra, step fractions s = αλ and targets are kept normal so
+#: that every quantity keeps its relative accuracy (a subnormal has lost bits to underflow).
+TINY = float(np.finfo(np.float64).tiny)
+_LOG_TINY = math.log(TINY)
+
 #: Declared domains of the parameters of :class:`LinearGDProblem`. The context of a domain is the
 #: mapping ``{"lambda1": λ1(K), "lambdan": λn(K), "n": n}``.
 LINEAR_GD_DOMAINS: dict[str, Domain] = {
-    "n": Domain(low=1, low_closed=True, integer=True, typical=(2, 80)),
+    "n": size_domain(MAX_N, "MAX_N of hyperribbon.theory.linear_models.problems", typical=(2, 80),
+                     unit_bytes=8),
     "c": Domain(low=0.0, typical=(0.02, 2.0), log=True,
                 note="slope of the sloppy spectrum λ_i = λ1·e^{-c(i-1)} (assumption (i))"),
     "alpha": Domain(low=0.0, high=lambda ctx: 2.0 / ctx["lambda1"], high_text="2/λ1(K)",
                     typical=(0.05, 1.0),
                     note="GD converges for α in (0, 2/λ1); the thesis assumes α < 1/λ1 (iii)"),
-    "T": Domain(low=1, low_closed=True, integer=True, typical=(1, 10_000), log=True),
+    "T": size_domain(MAX_EXACT_INT, "2^53: T enters float64 formulas exactly", typical=(1, 10_000),
+                     log=True),
     "sigma_w2": Domain(low=0.0, low_closed=True, typical=(1e-3, 10.0), log=True),
     "sigma_star2": Domain(low=0.0, low_closed=True, typical=(1e-2, 10.0), log=True),
     "lambda1": Domain(low=0.0, typical=(0.1, 10.0), log=True),
+    "seed": Domain(low=0, low_closed=True, integer=True, typical=(0, 2**31 - 1)),
 }
+
+
+def _finite_domain(name: str, value, owner: str, argument: Optional[str] = None, ctx=None):
+    """Validate ``value`` against ``LINEAR_GD_DOMAINS[name]`` and require it finite."""
+    argument = argument or name
+    value = LINEAR_GD_DOMAINS[name].coerce(value, argument, owner, ctx)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidArgument(argument, owner, "be finite", value)
+    return value
 
 
 def sloppy_spectrum(n: int, c: float, lambda1: float = 1.0) -> np.ndarray:
     r"""The thesis's sloppy spectrum :math:`\lambda_i = \lambda_1 e^{-c(i-1)}`, i = 1..n.
+
+    Every eigenvalue must be a normal float64: :math:`c(n-1) \le \ln(\lambda_1/2^{-1022})`
+    (708.4 for λ1 = 1); beyond it :math:`\lambda_n` would underflow and the problem could not
+    be represented (an :class:`~hyperribbon.theory.errors.InvalidArgument` names ``c`` and ``n``).
 
     Examples
     --------
     >>> lam = sloppy_spectrum(4, 0.5)
     >>> bool(np.allclose(lam, [1, np.exp(-0.5), np.exp(-1.0), np.exp(-1.5)]))
     True
+    >>> sloppy_spectrum(50, 20.0)                         # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hyperribbon.theory.errors.InvalidArgument: Argument `c` of `sloppy_spectrum` must satisfy c·(n − 1) ≤ ln(λ1/2^-1022) = 708.4 with n = 50, ...
     """
-    owner = "sloppy_spectrum"
-    n = as_int(n, "n", owner, minimum=1)
-    LINEAR_GD_DOMAINS["c"].validate(c, "c", owner)
-    LINEAR_GD_DOMAINS["lambda1"].validate(lambda1, "lambda1", owner)
-    return float(lambda1) * np.exp(-float(c) * np.arange(n))
+    return _sloppy(n, c, lambda1, "sloppy_spectrum")
+
+
+def _sloppy(n, c, lambda1, owner: str) -> np.ndarray:
+    n = _finite_domain("n", n, owner)
+    c = _finite_domain("c", c, owner)
+    lambda1 = _finite_domain("lambda1", lambda1, owner)
+    check_sloppy_representable(n, c, lambda1, owner)
+    lam = lambda1 * np.exp(-c * np.arange(n))
+    if lam[-1] < TINY:                              # the rule's boundary, within rounding
+        check_sloppy_representable(n, c * (1 + 1e-9), lambda1, owner)
+    return lam
+
+
+def check_sloppy_representable(n: int, c: float, lambda1: float, owner: str) -> None:
+    r"""Raise :class:`InvalidArgument` on ``c`` (naming n and the rule) when
+    :math:`\lambda_n = \lambda_1e^{-c(n-1)}` is not a normal float64."""
+    budget = math.log(lambda1) - _LOG_TINY
+    if n > 1 and c * (n - 1) >= budget:
+        raise InvalidArgument(
+            "c", owner, f"satisfy c·(n − 1) ≤ ln(λ1/2^-1022) = {budget:.1f} with n = {n}, so "
+            "that λ_n = λ1·e^{-c(n−1)} is a normal float64 (largest c for this n: "
+            f"{budget / (n - 1):.6g})", c)
 
 
 @dataclass(frozen=True)
@@ -129,36 +177,49 @@ class LinearGDProblem:
     def __post_init__(self):
         owner = "LinearGDProblem"
         lam = as_real_vector(self.lam, "lam", owner)
+        LINEAR_GD_DOMAINS["n"].validate(lam.size, "lam", owner + " (its length n)")
         if np.any(lam <= 0):
             raise InvalidArgument("lam", owner,
                                   "have strictly positive entries (K positive definite, "
                                   "assumption (ii))", float(lam.min()))
+        if np.any(lam < TINY):
+            raise InvalidArgument("lam", owner,
+                                  f"have entries ≥ {TINY:.4g} (positive normal float64 numbers: "
+                                  "a subnormal eigenvalue has lost its relative accuracy to "
+                                  "underflow)", float(lam.min()))
         yhat = as_real_vector(self.yhat, "yhat", owner, length=lam.size)
         order = np.argsort(-lam, kind="stable")
         lam, yhat = lam[order], yhat[order]
         ctx = {"lambda1": float(lam[0]), "lambdan": float(lam[-1]), "n": lam.size}
         alpha = as_float(self.alpha, "alpha", owner)
-        LINEAR_GD_DOMAINS["alpha"].validate(alpha, "alpha", owner, ctx)
-        T = as_int(self.T, "T", owner, minimum=1)
-        sigma_w2 = as_float(self.sigma_w2, "sigma_w2", owner)
-        LINEAR_GD_DOMAINS["sigma_w2"].validate(sigma_w2, "sigma_w2", owner)
+        alpha = _finite_domain("alpha", alpha, owner, ctx=ctx)
+        if alpha * float(lam[-1]) < TINY:
+            raise InvalidArgument("alpha", owner,
+                                  f"be ≥ 2^-1022/λn(K) = {TINY / float(lam[-1]):.4g} so that "
+                                  "s_n = αλn is a normal float64", alpha)
+        T = _finite_domain("T", self.T, owner)
+        sigma_w2 = _finite_domain("sigma_w2", as_float(self.sigma_w2, "sigma_w2", owner), owner)
         sigma_star2 = self.sigma_star2
         if sigma_star2 is not None:
-            sigma_star2 = as_float(sigma_star2, "sigma_star2", owner)
-            LINEAR_GD_DOMAINS["sigma_star2"].validate(sigma_star2, "sigma_star2", owner)
+            sigma_star2 = _finite_domain("sigma_star2",
+                                         as_float(sigma_star2, "sigma_star2", owner), owner)
         c = self.c
         if c is not None:
-            c = as_float(c, "c", owner)
-            LINEAR_GD_DOMAINS["c"].validate(c, "c", owner)
+            c = _finite_domain("c", as_float(c, "c", owner), owner)
             expected = lam[0] * np.exp(-c * np.arange(lam.size))
             if not np.allclose(lam, expected, rtol=1e-12, atol=0):
                 raise InvalidArgument("c", owner, "match the spectrum: λ_i = λ1·e^{-c(i-1)}", c)
         basis = self.basis
         if basis is not None:
+            check_allocation(float(lam.size) ** 2, "basis", owner, lam.size,
+                             what="the n×n Gram matrix UᵀU of the basis")
             basis = as_real_matrix(basis, "basis", owner, shape=(lam.size, lam.size))[:, order]
             gram = basis.T @ basis
+            # a float64 orthogonal matrix from an eigensolver is orthogonal to ~n·ε; this only
+            # rejects bases that are not orthogonal at all (e.g. float32 or unnormalised columns)
             if not np.allclose(gram, np.eye(lam.size), atol=1e-10 * lam.size):
-                raise InvalidArgument("basis", owner, "be orthogonal (UᵀU = I)", basis)
+                raise InvalidArgument("basis", owner, "be orthogonal (UᵀU = I to 1e-10·n)",
+                                      basis)
             basis.setflags(write=False)
         lam.setflags(write=False)
         yhat.setflags(write=False)
@@ -180,9 +241,9 @@ class LinearGDProblem:
         0.9 (< 1/λ1, assumption (iii)) is this toolkit's choice.
         """
         owner = "LinearGDProblem.sloppy"
-        lam = sloppy_spectrum(n, c, lambda1)
-        LINEAR_GD_DOMAINS["sigma_star2"].validate(sigma_star2, "sigma_star2", owner)
-        seed = as_int(seed, "seed", owner, minimum=0)
+        lam = _sloppy(n, c, lambda1, owner)
+        sigma_star2 = _finite_domain("sigma_star2", sigma_star2, owner)
+        seed = _finite_domain("seed", seed, owner)
         rng = np.random.default_rng(seed)
         yhat = rng.standard_normal(lam.size) * np.sqrt(sigma_star2 * lam)
         return cls(lam=lam, yhat=yhat, alpha=alpha, T=T, sigma_w2=sigma_w2,
@@ -198,7 +259,8 @@ class LinearGDProblem:
             if sigma_star2 is None:
                 raise InvalidArgument("yhat", owner,
                                       "be given, or `sigma_star2` be given to draw it", None)
-            rng = np.random.default_rng(as_int(seed, "seed", owner, minimum=0))
+            sigma_star2 = _finite_domain("sigma_star2", sigma_star2, owner)
+            rng = np.random.default_rng(_finite_domain("seed", seed, owner))
             yhat = rng.standard_normal(lam.size) * np.sqrt(sigma_star2 * np.abs(lam))
         c = _detect_slope(np.sort(lam)[::-1])
         return cls(lam=lam, yhat=yhat, alpha=alpha, T=T, sigma_w2=sigma_w2,
@@ -217,23 +279,49 @@ class LinearGDProblem:
         owner = "LinearGDProblem.from_data"
         X = as_real_matrix(X, "X", owner)
         n = X.shape[0]
+        LINEAR_GD_DOMAINS["n"].validate(n, "X", owner + " (its number of rows n)")
+        check_allocation(float(n) ** 2, "X", owner, X, what="K = XXᵀ/n (n×n float64, n = rows)")
         if (y is None) == (w_star is None):
             raise InvalidArgument("y", owner, "be given, or else `w_star` (exactly one of them)",
                                   None)
+        init_variance = _finite_domain("sigma_w2", init_variance, owner, "init_variance")
+        # K is homogeneous of degree 2 in X: diagonalise the exactly rescaled X·2^-k (entries of
+        # modulus < 1), so that neither XXᵀ overflows nor tiny X underflows, then scale back.
+        big = float(np.max(np.abs(X))) if X.size else 0.0
+        if big == 0.0:
+            raise InvalidArgument("X", owner, "have rank n (K = XXᵀ/n positive definite, "
+                                  "assumption (ii)); X is zero", X)
+        k = math.frexp(big)[1]
+        Xs = np.ldexp(X, -k)
         if y is None:
             w_star = as_real_vector(w_star, "w_star", owner, length=X.shape[1])
-            y = X @ w_star
+            ys = Xs @ w_star
+            with np.errstate(over="ignore"):
+                y = np.ldexp(ys, k)
+            if not np.all(np.isfinite(y)):
+                raise InvalidArgument("w_star", owner, "give finite targets y = X·w* (X·w* "
+                                      "overflows float64)", w_star)
         y = as_real_vector(y, "y", owner, length=n)
-        LINEAR_GD_DOMAINS["sigma_w2"].validate(init_variance, "init_variance", owner)
-        K = X @ X.T / n
-        lam, U = np.linalg.eigh(K)
-        lam, U = lam[::-1].copy(), U[:, ::-1].copy()
-        floor = n * np.finfo(float).eps * max(lam[0], 0.0)
-        if lam[-1] <= floor:
-            raise InvalidArgument("X", owner,
-                                  "have rank n (K = XXᵀ/n positive definite, assumption (ii)); "
-                                  f"λn(K) = {lam[-1]:.3g} is below the float64 floor {floor:.3g}",
-                                  X)
+        Ks = Xs @ Xs.T / n
+        lam_s, U = np.linalg.eigh(Ks)
+        lam_s, U = lam_s[::-1].copy(), U[:, ::-1].copy()
+        floor = n * np.finfo(float).eps * lam_s[0]
+        if lam_s[-1] <= floor:
+            raise InvalidArgument(
+                "X", owner, "have rank n (K = XXᵀ/n positive definite, assumption (ii)); "
+                f"λn(K)/λ1(K) = {lam_s[-1] / lam_s[0]:.3g} is at or below the float64 rank "
+                f"threshold n·ε = {n * np.finfo(float).eps:.3g}", X)
+        log_l1 = math.log(lam_s[0]) + 2 * k * math.log(2.0)
+        log_ln = math.log(lam_s[-1]) + 2 * k * math.log(2.0)
+        if log_l1 >= math.log(np.finfo(float).max):
+            raise InvalidArgument(
+                "X", owner, "have entries small enough that λ1(K) of K = XXᵀ/n is a finite "
+                f"float64 (λ1(K) ≈ 10^{log_l1 / math.log(10):.1f} overflows; rescale X)", X)
+        if log_ln < _LOG_TINY:
+            raise InvalidArgument(
+                "X", owner, "have entries large enough that λn(K) of K = XXᵀ/n is a normal "
+                f"float64 (λn(K) ≈ 10^{log_ln / math.log(10):.1f} underflows; rescale X)", X)
+        lam = np.ldexp(lam_s, 2 * k)
         return cls(lam=lam, yhat=U.T @ y, alpha=alpha, T=T, sigma_w2=n * float(init_variance),
                    basis=U)
 
@@ -256,8 +344,15 @@ class LinearGDProblem:
 
     @property
     def kappa(self) -> float:
-        """Condition number :math:`\\lambda_1/\\lambda_n` of K."""
-        return float(self.lam[0] / self.lam[-1])
+        """Condition number :math:`\\lambda_1/\\lambda_n` of K (``inf`` if it overflows; see
+        :attr:`log_kappa`)."""
+        with np.errstate(over="ignore"):
+            return float(self.lam[0] / self.lam[-1])
+
+    @property
+    def log_kappa(self) -> float:
+        """:math:`\\ln(\\lambda_1/\\lambda_n)`, finite for every representable spectrum."""
+        return math.log(self.lam[0]) - math.log(self.lam[-1])
 
     @property
     def s(self) -> np.ndarray:
