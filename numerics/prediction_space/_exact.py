@@ -23,7 +23,17 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["sqrt_diff", "diff", "half_chord2", "log_bc", "terms"]
+__all__ = ["sqrt_diff", "diff", "half_chord2", "log_bc", "terms", "logsumexp"]
+
+
+def logsumexp(x, axis=-1) -> np.ndarray:
+    """``log(sum(exp(x), axis))`` stably; -inf (without a warning) where every term is -inf."""
+    x = np.asarray(x, dtype=np.float64)
+    top = np.max(x, axis=axis, keepdims=True)
+    safe = np.where(np.isneginf(top), 0.0, top)
+    with np.errstate(divide="ignore", under="ignore"):
+        out = np.log(np.sum(np.exp(x - safe), axis=axis, keepdims=True)) + safe
+    return np.squeeze(np.where(np.isneginf(top), -np.inf, out), axis=axis)
 
 
 def _logs(x, log):
@@ -64,13 +74,8 @@ def half_chord2(x, y, log: bool) -> np.ndarray:
 def log_bc(x, y, log: bool) -> np.ndarray:
     r""":math:`\log\mathrm{BC} = \operatorname{logsumexp}_c \tfrac12(\log p(c) + \log q(c))`
     (:math:`-\infty` for disjoint supports)."""
-    a = 0.5 * (_logs(np.asarray(x, dtype=np.float64), log)
-               + _logs(np.asarray(y, dtype=np.float64), log))
-    top = np.max(a, axis=-1)
-    safe = np.where(np.isneginf(top), 0.0, top)
-    with np.errstate(divide="ignore", under="ignore"):
-        s = np.sum(np.exp(a - safe[..., None]), axis=-1)
-        return np.where(np.isneginf(top), -np.inf, np.log(s) + safe)
+    return logsumexp(0.5 * (_logs(np.asarray(x, dtype=np.float64), log)
+                            + _logs(np.asarray(y, dtype=np.float64), log)), -1)
 
 
 def _bhattacharyya(x, y, log):

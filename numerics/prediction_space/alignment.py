@@ -27,21 +27,24 @@ True
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
 
 from hyperribbon.theory.errors import InvalidArgument
+from hyperribbon.theory.prediction_space.arrays import as_array
 
 from .centroids import arithmetic_mean
-from .probabilities import as_model, as_probabilities, ignorance
+from .probabilities import as_models, check_log, ignorance
 
 __all__ = ["four_point_basis", "progress_weighted_average", "Alignment", "align",
            "align_reference", "rmsd"]
 
 
-def progress_weighted_average(models, progress, s: float, sigma: float = 0.05) -> np.ndarray:
+def progress_weighted_average(models, progress, s: float, sigma: float = 0.05, *,
+                              log=False) -> np.ndarray:
     r"""Eq. (2.4.1): the Gaussian-in-progress weighted average :math:`P_s` of ``models``.
 
     Parameters
@@ -52,36 +55,47 @@ def progress_weighted_average(models, progress, s: float, sigma: float = 0.05) -
     s : float
     sigma : float
         Width (0.05 in the thesis).
+    log : {False, True, "logits"}
+        Models (and the result) are log-probabilities.
 
     Returns
     -------
     (N, C) ndarray
     """
     owner = "progress_weighted_average"
-    P = as_probabilities(models, "models", owner)
-    sp = np.asarray(progress, dtype=np.float64)
+    log = check_log(log, owner)
+    P = as_models(models, "models", owner, log)
+    sp = np.asarray(as_array(progress, "progress", owner), dtype=np.float64)
     if sp.shape != (len(P),) or not np.all(np.isfinite(sp)):
         raise InvalidArgument("progress", owner, f"be {len(P)} finite progress values", progress)
-    if not (np.isfinite(sigma) and sigma > 0):
+    if isinstance(s, bool) or not isinstance(s, numbers.Real) or not np.isfinite(s):
+        raise InvalidArgument("s", owner, "be a finite number", s)
+    if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real) \
+            or not (np.isfinite(sigma) and sigma > 0):
         raise InvalidArgument("sigma", owner, "be a positive number", sigma)
     logw = -((sp - float(s)) ** 2) / (2.0 * sigma ** 2)
     w = np.exp(logw - logw.max())
-    return arithmetic_mean(P, w)
+    return arithmetic_mean(P, w, log=log)
 
 
 def four_point_basis(models, progress, end, start=None, *, s1: float = 0.3, s2: float = 0.7,
-                     sigma: float = 0.05) -> np.ndarray:
+                     sigma: float = 0.05, log=False) -> np.ndarray:
     r"""The four models :math:`(P_0, P_*, P_{s_1}, P_{s_2})` of §2.4 (eq. 2.4.1).
 
     Returns
     -------
     (4, N, C) ndarray
+        Probabilities, or log-probabilities with ``log``.
     """
     owner = "four_point_basis"
-    end = as_model(end, "end", owner)
-    start = ignorance(*end.shape) if start is None else as_model(start, "start", owner)
-    return np.stack([start, end, progress_weighted_average(models, progress, s1, sigma),
-                     progress_weighted_average(models, progress, s2, sigma)])
+    log = check_log(log, owner)
+    end = as_models(end, "end", owner, log, ndim=2)
+    start = ignorance(*end.shape, log=bool(log)) if start is None \
+        else as_models(start, "start", owner, log, ndim=2)
+    if start.shape != end.shape:
+        raise InvalidArgument("start", owner, f"have the shape of `end` {end.shape}", start)
+    return np.stack([start, end, progress_weighted_average(models, progress, s1, sigma, log=log),
+                     progress_weighted_average(models, progress, s2, sigma, log=log)])
 
 
 @dataclass(frozen=True)
@@ -107,13 +121,24 @@ class Alignment:
 
 
 def _points(X, Y, owner):
-    X = np.asarray(X, dtype=np.float64)
-    Y = np.asarray(Y, dtype=np.float64)
-    if X.ndim != 2 or X.shape != Y.shape or X.shape[0] == 0:
+    X = np.asarray(as_array(X, "X", owner), dtype=np.float64)
+    Y = np.asarray(as_array(Y, "Y", owner), dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise InvalidArgument("X", owner, "be a non-empty (n, d) array of points", X)
+    if X.shape != Y.shape:
         raise InvalidArgument("Y", owner, f"be an (n, d) array of the shape of X {X.shape}", Y)
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(Y))):
+    if not np.all(np.isfinite(X)):
         raise InvalidArgument("X", owner, "be finite", X)
+    if not np.all(np.isfinite(Y)):
+        raise InvalidArgument("Y", owner, "be finite", Y)
     return X, Y
+
+
+def _scale_defined(X, owner):
+    """Umeyama's scale divides by the spread of X: it is undefined when all points coincide."""
+    if not np.any(X != X[0]):
+        raise InvalidArgument("X", owner, "have at least two distinct points when scale=True "
+                              "(the optimal scale divides by the spread of X, which is 0)", X)
 
 
 def rmsd(X, Y) -> float:
@@ -137,6 +162,11 @@ def align(X, Y, *, reflection: bool = True, scale: bool = False) -> Alignment:
         Fit the scale c (Umeyama); otherwise c = 1.
     """
     X, Y = _points(X, Y, "align")
+    for name, v in (("reflection", reflection), ("scale", scale)):
+        if not isinstance(v, (bool, np.bool_)):
+            raise InvalidArgument(name, "align", "be True or False", v)
+    if scale:
+        _scale_defined(X, "align")
     mx, my = X.mean(axis=0), Y.mean(axis=0)
     Xc, Yc = X - mx, Y - my
     if reflection:
@@ -148,8 +178,7 @@ def align(X, Y, *, reflection: bool = True, scale: bool = False) -> Alignment:
         sv[-1] *= d
         U[:, -1] *= d
         R, sv_sum = U @ Vt, float(np.sum(sv))
-    nx = float(np.sum(Xc * Xc))
-    c = (sv_sum / nx if nx > 0 else 1.0) if scale else 1.0
+    c = float(sv_sum / np.sum(Xc * Xc)) if scale else 1.0
     t = my - c * mx @ R
     aligned = c * X @ R + t
     return Alignment(R, t, float(c), rmsd(aligned, Y), aligned)
@@ -158,6 +187,8 @@ def align(X, Y, *, reflection: bool = True, scale: bool = False) -> Alignment:
 def align_reference(X, Y, *, reflection: bool = True, scale: bool = False) -> Alignment:
     """Slow obvious reference: Umeyama's (1991) closed form from the SVD of the covariance."""
     X, Y = _points(X, Y, "align_reference")
+    if scale:
+        _scale_defined(X, "align_reference")
     n, dim = X.shape
     mx, my = X.mean(0), Y.mean(0)
     cov = (Y - my).T @ (X - mx) / n                     # Σ_xy of Umeyama

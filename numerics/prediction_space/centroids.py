@@ -99,18 +99,9 @@ def _logs(P, log):
         return np.log(P)
 
 
-def _lse(x, axis):
-    """logsumexp that returns -inf (no warning) where every term is -inf."""
-    top = np.max(x, axis=axis, keepdims=True)
-    safe = np.where(np.isneginf(top), 0.0, top)
-    with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(x - safe), axis=axis, keepdims=True)) + safe
-    return np.squeeze(np.where(np.isneginf(top), -np.inf, out), axis=axis)
-
-
 def _finish(logc, owner, log):
     """Normalise log-weights per sample; probabilities unless ``log``."""
-    lse = _lse(logc, -1)
+    lse = _exact.logsumexp(logc, -1)
     if np.any(np.isneginf(lse)):
         n = int(np.flatnonzero(np.isneginf(lse))[0])
         raise InvalidArgument("models", owner, "share some class with positive probability on "
@@ -138,7 +129,7 @@ def arithmetic_mean(models, weights=None, *, log=False) -> np.ndarray:
     P, w, log = _prepare(models, weights, "arithmetic_mean", log)
     if not log:
         return np.einsum("k,knc->nc", w, P)
-    return _finish(_lse(np.log(w)[:, None, None] + P, 0), "arithmetic_mean", True)
+    return _finish(_exact.logsumexp(np.log(w)[:, None, None] + P, 0), "arithmetic_mean", True)
 
 
 def sqrt_arithmetic_mean(models, weights=None, *, log=False) -> np.ndarray:
@@ -147,7 +138,7 @@ def sqrt_arithmetic_mean(models, weights=None, *, log=False) -> np.ndarray:
     if not log:
         c = np.einsum("k,knc->nc", w, np.sqrt(P)) ** 2
         return _finish(_logs(c, False), "sqrt_arithmetic_mean", False)
-    return _finish(2 * _lse(np.log(w)[:, None, None] + P / 2, 0), "sqrt_arithmetic_mean", True)
+    return _finish(2 * _exact.logsumexp(np.log(w)[:, None, None] + P / 2, 0), "sqrt_arithmetic_mean", True)
 
 
 def geometric_mean(models, weights=None, *, log=False) -> np.ndarray:
@@ -165,7 +156,7 @@ def harmonic_mean(models, weights=None, *, log=False) -> np.ndarray:
     A = _logs(P, log)
     zero = np.any(np.isneginf(A), axis=0)
     with np.errstate(over="ignore"):
-        inv = _lse(np.log(w)[:, None, None] - np.where(np.isneginf(A), 0.0, A), 0)
+        inv = _exact.logsumexp(np.log(w)[:, None, None] - np.where(np.isneginf(A), 0.0, A), 0)
     return _finish(np.where(zero, -np.inf, -inv), "harmonic_mean", log)
 
 
@@ -189,12 +180,12 @@ def bhattacharyya_centroid(models, weights=None, *, tol: float = 1e-14, max_iter
         raise InvalidArgument("max_iter", owner, "be a positive integer", max_iter)
     A = _logs(P, log)
     lw = np.log(w)[:, None, None]
-    lc = _finish(2 * _lse(lw + A / 2, 0), owner, True)
+    lc = _finish(2 * _exact.logsumexp(lw + A / 2, 0), owner, True)
     for it in range(1, int(max_iter) + 1):
         root = (A + lc[None]) / 2                              # (K, N, C)
-        lbc = _lse(root, -1)[..., None]
-        new = _lse(lw + root - lbc, 0)
-        new = new - _lse(new, -1)[..., None]
+        lbc = _exact.logsumexp(root, -1)[..., None]
+        new = _exact.logsumexp(lw + root - lbc, 0)
+        new = new - _exact.logsumexp(new, -1)[..., None]
         delta = float(np.max(np.abs(np.exp(new) - np.exp(lc))))
         lc = new
         if delta <= tol:
@@ -232,7 +223,7 @@ def jeffreys_centroid(models, weights=None, *, normalized: bool = True, log=Fals
                               "divergence)", f"mixed support at sample {n}, class {c}")
     support = ~zero[0]
     lw = np.log(w)[:, None, None]
-    log_a = _lse(lw + A, 0)
+    log_a = _exact.logsumexp(lw + A, 0)
     log_g = np.einsum("k,knc->nc", w, np.where(zero, 0.0, A))
     log_ratio = np.where(support, log_a - log_g, 0.0)                 # log(a/g) ≥ 0
     log_a = np.where(support, log_a, 0.0)

@@ -30,6 +30,8 @@ from scipy.spatial.distance import squareform
 
 from hyperribbon.theory.errors import InvalidArgument
 
+from hyperribbon.theory.prediction_space.arrays import as_array
+
 from .distances import check_distance_matrix
 
 __all__ = ["Clustering", "cluster_trajectories", "pair_features", "factor_importance"]
@@ -64,14 +66,14 @@ def cluster_trajectories(D, *, method: str = "average", n_clusters: int | None =
     """Hierarchical clustering of an (n, n) matrix of distances between trajectories."""
     owner = "cluster_trajectories"
     D = np.asarray(check_distance_matrix(D, "D", owner), dtype=np.float64)
-    if method not in _METHODS:
+    if not isinstance(method, str) or method not in _METHODS:
         raise InvalidArgument("method", owner, "be one of " + ", ".join(_METHODS), method)
     if D.shape[0] < 2:
         raise InvalidArgument("D", owner, "have at least 2 trajectories", D)
     if n_clusters is not None and threshold is not None:
         raise InvalidArgument("threshold", owner, "not be given together with n_clusters",
                               threshold)
-    cond = squareform((D + D.T) / 2, checks=False)
+    cond = squareform(D, checks=False)                   # validated: symmetric, ≥ 0
     Z = sch.linkage(cond, method=method)
     labels = None
     if n_clusters is not None:
@@ -81,13 +83,16 @@ def cluster_trajectories(D, *, method: str = "average", n_clusters: int | None =
                                   n_clusters)
         labels = sch.fcluster(Z, t=int(n_clusters), criterion="maxclust")
     elif threshold is not None:
+        if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) \
+                or not np.isfinite(threshold) or threshold < 0:
+            raise InvalidArgument("threshold", owner, "be a finite number ≥ 0", threshold)
         labels = sch.fcluster(Z, t=float(threshold), criterion="distance")
     coph = float(sch.cophenet(Z, cond)[0]) if D.shape[0] > 2 else float("nan")
     return Clustering(Z, labels, sch.leaves_list(Z), coph)
 
 
 def _encode(values, argument, owner, n):
-    arr = np.asarray(values)
+    arr = np.asarray(as_array(values, argument, owner))
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[0] != n:
@@ -106,9 +111,12 @@ def pair_features(factors, covariates=None):
     pairs : (n(n-1)/2, 2) ndarray
     """
     owner = "pair_features"
-    F = np.asarray(factors, dtype=object)
+    F = as_array(factors, "factors", owner, numeric=False).astype(object)
     if F.ndim == 1:
         F = F[:, None]
+    if F.ndim != 2 or F.shape[0] < 2:
+        raise InvalidArgument("factors", owner, "be an (n,) or (n, F) array with n ≥ 2 "
+                              "trajectories", F)
     n = F.shape[0]
     iu, ju = np.triu_indices(n, 1)
     cols, groups = [], []
@@ -156,7 +164,7 @@ def factor_importance(D, factors, *, factor_names=None, covariates=None, covaria
     owner = "factor_importance"
     D = np.asarray(check_distance_matrix(D, "D", owner), dtype=np.float64)
     n = D.shape[0]
-    Fobj = np.asarray(factors, dtype=object)
+    Fobj = as_array(factors, "factors", owner, numeric=False)
     if Fobj.shape[0] != n:
         raise InvalidArgument("factors", owner, f"have one row per trajectory ({n})", factors)
     X, groups, pairs = pair_features(factors, covariates)

@@ -29,13 +29,15 @@ import scipy.special
 
 from hyperribbon.theory.errors import InvalidArgument
 
-from .probabilities import as_labels, to_numpy
+from hyperribbon.theory.prediction_space.arrays import as_array
+
+from .probabilities import as_labels
 
 __all__ = ["imprint_weights", "imprinted_probabilities", "imprint", "imprint_trajectory"]
 
 
 def _features(phi, argument, owner, ndim=(2,)):
-    arr = np.asarray(to_numpy(phi, argument, owner), dtype=np.float64)
+    arr = np.asarray(as_array(phi, argument, owner), dtype=np.float64)
     if arr.ndim not in ndim or min(arr.shape) == 0:
         raise InvalidArgument(argument, owner, "be a non-empty array of shape "
                               + " or ".join({2: "(n, d)", 3: "(T, n, d)"}[k] for k in ndim), arr)
@@ -79,29 +81,38 @@ def imprint_weights(features, labels, n_classes: int) -> np.ndarray:
     return H / norms[:, None]
 
 
-def imprinted_probabilities(features, weights) -> np.ndarray:
+def imprinted_probabilities(features, weights, *, log: bool = False) -> np.ndarray:
     r""":math:`p(c\mid x) = \mathrm{softmax}_c(w_c\cdot\varphi(x))` for (N, d) or (T, N, d)
-    features and (C2, d) weights: (N, C2) or (T, N, C2)."""
+    features and (C2, d) weights: (N, C2) or (T, N, C2); the log-softmax with ``log=True``
+    (exact where the softmax underflows)."""
     owner = "imprinted_probabilities"
+    if not isinstance(log, (bool, np.bool_)):
+        raise InvalidArgument("log", owner, "be True or False", log)
     phi = _features(features, "features", owner, ndim=(2, 3))
     W = _features(weights, "weights", owner)
     if W.shape[1] != phi.shape[-1]:
         raise InvalidArgument("weights", owner, f"have d = {phi.shape[-1]} columns", W)
+    if log:
+        return scipy.special.log_softmax(phi @ W.T, axis=-1)
     return scipy.special.softmax(phi @ W.T, axis=-1)
 
 
-def imprint(features, labels, n_classes: int, eval_features=None) -> np.ndarray:
+def imprint(features, labels, n_classes: int, eval_features=None, *,
+            log: bool = False) -> np.ndarray:
     """Imprint on (features, labels) and predict on ``eval_features`` (default: ``features``).
 
     Returns
     -------
     (N, C2) ndarray
+        Probabilities, or log-probabilities with ``log=True``.
     """
     W = imprint_weights(features, labels, n_classes)
-    return imprinted_probabilities(features if eval_features is None else eval_features, W)
+    return imprinted_probabilities(features if eval_features is None else eval_features, W,
+                                   log=log)
 
 
-def imprint_trajectory(features, labels, n_classes: int, eval_features=None) -> np.ndarray:
+def imprint_trajectory(features, labels, n_classes: int, eval_features=None, *,
+                       log: bool = False) -> np.ndarray:
     r"""Map every checkpoint of a trajectory to the new task, :math:`\tau^{1\to2}` (§3.2).
 
     Parameters
@@ -122,4 +133,4 @@ def imprint_trajectory(features, labels, n_classes: int, eval_features=None) -> 
                                                    ndim=(3,))
     if E.shape[0] != F.shape[0]:
         raise InvalidArgument("eval_features", owner, f"have T = {F.shape[0]} checkpoints", E)
-    return np.stack([imprint(F[t], labels, n_classes, E[t]) for t in range(F.shape[0])])
+    return np.stack([imprint(F[t], labels, n_classes, E[t], log=log) for t in range(F.shape[0])])

@@ -33,8 +33,11 @@ import numpy as np
 
 from hyperribbon.theory.errors import InvalidArgument
 
-from .distances import check_metric, pairwise_distances
-from .probabilities import as_probabilities
+from hyperribbon.theory.prediction_space.arrays import as_array
+
+from . import _exact
+from .distances import check_metric, pairwise_distances, ratio
+from .probabilities import as_models, check_log
 
 __all__ = ["random_stochastic_matrix", "project_classes", "projection_distortion", "Distortion"]
 
@@ -59,7 +62,7 @@ def random_stochastic_matrix(n_classes: int, n_components: int, *, seed=None,
 
 
 def _check_matrix(M, C, owner):
-    M = np.asarray(M, dtype=np.float64)
+    M = np.asarray(as_array(M, "M", owner), dtype=np.float64)
     if M.ndim != 2 or M.shape[1] != C or not np.all(np.isfinite(M)) or np.any(M < 0):
         raise InvalidArgument("M", owner, f"be a non-negative (k, C = {C}) matrix", M)
     if np.max(np.abs(M.sum(axis=0) - 1.0)) > 1e-10:
@@ -67,7 +70,7 @@ def _check_matrix(M, C, owner):
     return M
 
 
-def project_classes(probabilities, M) -> np.ndarray:
+def project_classes(probabilities, M, *, log=False) -> np.ndarray:
     r"""Project the class axis: :math:`q^n_w = M p^n_w` for every model and sample (§3.5.2).
 
     Parameters
@@ -75,14 +78,22 @@ def project_classes(probabilities, M) -> np.ndarray:
     probabilities : (m, N, C) array_like
     M : (k, C) array_like
         Column-stochastic.
+    log : {False, True, "logits"}
+        ``probabilities`` (and the result) are log-probabilities:
+        :math:`\log q_j = \operatorname{logsumexp}_c(\log M_{jc} + a_c)`.
 
     Returns
     -------
     (m, N, k) ndarray
     """
     owner = "project_classes"
-    P = as_probabilities(probabilities, "probabilities", owner)
+    log = check_log(log, owner)
+    P = as_models(probabilities, "probabilities", owner, log)
     M = _check_matrix(M, P.shape[-1], owner)
+    if log:
+        with np.errstate(divide="ignore"):
+            lM = np.log(M)
+        return _exact.logsumexp(P[..., None, :] + lM, axis=-1)
     Q = np.einsum("mnc,kc->mnk", P, M.astype(P.dtype))
     return np.maximum(Q, 0.0)
 
@@ -96,7 +107,8 @@ class Distortion:
     min_ratio, median_ratio, max_ratio : float
         Of :math:`d(MP_u, MP_v)/d(P_u, P_v)` over pairs with :math:`d > 0`.
     relative_frobenius : float
-        :math:`\\|D_M - D\\|_F / \\|D\\|_F`.
+        :math:`\\|D_M - D\\|_F / \\|D\\|_F` over the finite entries (``nan``, with an
+        ``UndefinedRatioWarning``, when every distance is 0).
     rank_correlation : float
         Spearman correlation of the off-diagonal entries.
     D, D_projected : (m, m) ndarray
@@ -111,21 +123,24 @@ class Distortion:
     D_projected: np.ndarray
 
 
-def projection_distortion(probabilities, M, *, metric: str = "bhattacharyya") -> Distortion:
+def projection_distortion(probabilities, M, *, metric: str = "bhattacharyya",
+                          log=False) -> Distortion:
     """Measure the distortion of the pairwise distance matrix under :func:`project_classes`."""
     owner = "projection_distortion"
     check_metric(metric, owner)
-    P = as_probabilities(probabilities, "probabilities", owner)
-    D = pairwise_distances(P, metric=metric)
-    DM = pairwise_distances(project_classes(P, M), metric=metric)
+    log = check_log(log, owner)
+    P = as_models(probabilities, "probabilities", owner, log)
+    D = pairwise_distances(P, metric=metric, log=log)
+    DM = pairwise_distances(project_classes(P, M, log=log), metric=metric, log=log)
     iu = np.triu_indices(len(P), 1)
     a, b = D[iu], DM[iu]
     ok = np.isfinite(a) & np.isfinite(b) & (a > 0)
-    ratio = b[ok] / a[ok]
+    ratios = b[ok] / a[ok]
     from scipy.stats import spearmanr
     rho = float(spearmanr(a[ok], b[ok]).statistic) if ok.sum() > 2 else float("nan")
     fin = np.isfinite(D) & np.isfinite(DM)
-    fro = float(np.linalg.norm((DM - D)[fin]) / max(np.linalg.norm(D[fin]), 1e-300))
-    return Distortion(float(ratio.min()) if ratio.size else float("nan"),
-                      float(np.median(ratio)) if ratio.size else float("nan"),
-                      float(ratio.max()) if ratio.size else float("nan"), fro, rho, D, DM)
+    fro = float(ratio(np.linalg.norm((DM - D)[fin]), np.linalg.norm(D[fin]),
+                      "the relative Frobenius distortion (every distance is 0)", owner))
+    return Distortion(float(ratios.min()) if ratios.size else float("nan"),
+                      float(np.median(ratios)) if ratios.size else float("nan"),
+                      float(ratios.max()) if ratios.size else float("nan"), fro, rho, D, DM)

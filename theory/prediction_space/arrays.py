@@ -84,7 +84,7 @@ def _from_torch(x, argument, owner):
     return t.resolve_conj().resolve_neg().numpy()
 
 
-def as_array(x, argument: str, owner: str, *, lazy: bool = False):
+def as_array(x, argument: str, owner: str, *, lazy: bool = False, numeric: bool = True):
     """``x`` as a numpy array (or, with ``lazy=True``, a lazy array-like left as it is).
 
     Parameters
@@ -95,11 +95,14 @@ def as_array(x, argument: str, owner: str, *, lazy: bool = False):
         Names used in error messages.
     lazy : bool
         Return memmaps, zarr/Dask/h5py arrays and probability stacks unread.
+    numeric : bool
+        Require real numbers (default). ``False`` keeps categorical arrays (strings, objects)
+        as they are, for labels of configuration factors.
 
     Returns
     -------
     numpy.ndarray, or a lazy array-like with ``shape``, ``dtype`` and ``__getitem__``
-        Real (never complex or object) dtype.
+        Real (never complex or object) dtype when ``numeric``.
 
     Raises
     ------
@@ -120,9 +123,11 @@ def as_array(x, argument: str, owner: str, *, lazy: bool = False):
         if hasattr(x, "compute") and type(x).__module__.split(".")[0] == "dask":
             x = x.compute()
         try:
-            arr = np.asarray(x)
+            arr = np.asarray(x) if numeric else np.asarray(x, dtype=object)
         except (TypeError, ValueError, RuntimeError, InvalidArgument):
             raise InvalidArgument(argument, owner, "be an array of real numbers", x) from None
+    if not numeric:
+        return arr
     if arr.dtype.kind == "c":
         raise InvalidArgument(argument, owner, "be a real array", arr)
     if arr.dtype.kind not in "biuf":
