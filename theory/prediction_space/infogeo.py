@@ -60,6 +60,7 @@ from ..errors import InvalidArgument, PrecisionExhausted
 from ..lemma import Assumption, Lemma, Precision, SymbolicStatus
 from ..registry import register
 from ..verdict import Comparison
+from .arrays import as_array
 
 __all__ = ["ProbabilityEnsemble", "PremetricSpace", "confident_progress", "confident_objective",
            "thesis_threshold", "sharp_threshold", "install_measure", "measure",
@@ -102,8 +103,9 @@ class ProbabilityEnsemble:
 
     Parameters
     ----------
-    probabilities : (m, N, C) array_like
-        Finite, non-negative, rows summing to 1 within 1e-9.
+    probabilities : (m, N, C) array_like, torch.Tensor or path
+        Finite, non-negative, rows summing to 1 within 1e-9 (converted by
+        :func:`~hyperribbon.theory.prediction_space.arrays.as_array`).
     labels : (N,) array_like of int, optional
         Ground truth :math:`y^*_n \in \{0,\dots,C-1\}`.
     seed : int, optional
@@ -116,11 +118,7 @@ class ProbabilityEnsemble:
 
     def __post_init__(self):
         owner = "ProbabilityEnsemble"
-        try:
-            P = np.asarray(self.probabilities, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise InvalidArgument("probabilities", owner, "be a real array", self.probabilities) \
-                from None
+        P = np.asarray(as_array(self.probabilities, "probabilities", owner), dtype=np.float64)
         if P.ndim != 3 or min(P.shape) == 0 or P.shape[2] < 2:
             raise InvalidArgument("probabilities", owner, "be a non-empty (m, N, C) array with "
                                   "C ≥ 2", P)
@@ -130,7 +128,7 @@ class ProbabilityEnsemble:
             raise InvalidArgument("probabilities", owner, "have rows summing to 1 within 1e-9", P)
         object.__setattr__(self, "probabilities", _frozen(P))
         if self.labels is not None:
-            y = np.asarray(self.labels)
+            y = as_array(self.labels, "labels", owner)
             if y.ndim != 1 or y.size != P.shape[1] or y.dtype.kind not in "iu" \
                     or y.min() < 0 or y.max() >= P.shape[2]:
                 raise InvalidArgument("labels", owner, f"be {P.shape[1]} integer labels in "
@@ -194,13 +192,19 @@ class ProbabilityEnsemble:
 
 @dataclass(frozen=True, eq=False)
 class PremetricSpace:
-    """A finite premetric space (M, D): an (m, m) matrix of pairwise distances (§2.5.3.1)."""
+    """A finite premetric space (M, D): an (m, m) matrix of pairwise distances (§2.5.3.1).
+
+    ``D`` may be any array :func:`~hyperribbon.theory.prediction_space.arrays.as_array` accepts.
+    It is not required to be symmetric, zero on the diagonal or non-negative: those are the
+    assumptions of Theorem 2.5.1, whose verdict is ``not_applicable`` when they fail.
+    """
 
     D: np.ndarray
     name: str = field(default="", compare=False)
 
     def __post_init__(self):
-        D = as_real_matrix(self.D, "D", "PremetricSpace", square=True)
+        D = as_real_matrix(as_array(self.D, "D", "PremetricSpace"), "D", "PremetricSpace",
+                           square=True)
         if D.shape[0] < 2:
             raise InvalidArgument("D", "PremetricSpace", "have at least 2 points", D)
         object.__setattr__(self, "D", _frozen(D))
@@ -210,9 +214,14 @@ class PremetricSpace:
                              concentration: float = 0.2, seed: int = 0):
         """Bhattacharyya distances (eq. 2.2.2) of m random Dirichlet product models."""
         rng = np.random.default_rng(seed)
-        S = np.sqrt(rng.dirichlet(np.full(n_classes, concentration), size=(m, n_samples)))
+        P = rng.dirichlet(np.full(n_classes, concentration), size=(m, n_samples))
+        S = np.sqrt(P)
+        den = S[:, None] + S[None]
+        dif = np.divide(P[:, None] - P[None], den, out=np.zeros(den.shape), where=den > 0)
+        h = 0.5 * np.sum(dif * dif, axis=-1)       # 1 − BC via √p − √q = (p − q)/(√p + √q)
         BC = np.einsum("unc,vnc->uvn", S, S)
-        D = -np.mean(np.log(np.minimum(BC, 1.0)), axis=-1)
+        with np.errstate(divide="ignore"):
+            D = np.mean(np.where(h < 0.5, -np.log1p(-np.minimum(h, 0.5)), -np.log(BC)), axis=-1)
         D = (D + D.T) / 2
         np.fill_diagonal(D, 0.0)
         return cls(D, f"bhattacharyya(m={m}, N={n_samples}, C={n_classes}, seed={seed})")
