@@ -14,20 +14,49 @@ drifting by :math:`O(\alpha^2)` per discrete step. The thesis's further claim th
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 
-from ._linear_gd_support import EPS, comparison
-from .._validate import as_float, as_int, as_real_matrix, as_real_vector
-from ..domains import Domain
+from ._linear_gd_support import EPS, SIM_WORK_LIMIT, comparison, require_work
+from .._validate import as_float, as_real_matrix, as_real_vector
+from ..domains import Domain, check_allocation, size_domain
 from ..errors import InvalidArgument
 from ..lemma import Assumption, Lemma, Precision
 from ..registry import register
 
-__all__ = ["DeepLinearProblem", "train_two_layer", "LEMMA_DLN_FIRST_ORDER",
-           "LEMMA_DLN_CONSERVATION", "LEMMA_DLN_KERNEL_INVARIANCE"]
+__all__ = ["DeepLinearProblem", "DEEP_LINEAR_DOMAINS", "DLN_MAX_T", "train_two_layer",
+           "LEMMA_DLN_FIRST_ORDER", "LEMMA_DLN_CONSERVATION", "LEMMA_DLN_KERNEL_INVARIANCE"]
+
+
+#: Largest T of a :class:`DeepLinearProblem`: the dynamics is nonlinear (no closed form), so every
+#: check runs T steps; 10^7 steps take minutes (a progress bar is shown past WORK_PROGRESS).
+DLN_MAX_T = 10**7
+#: Per-step work (≈ n·d·p) times T above which the evaluations show a tqdm progress bar.
+WORK_PROGRESS = 5 * 10**7
+
+
+def _work(p) -> float:
+    """Multiply-adds of one simulated trajectory with the kernels formed every step."""
+    n, d, w = p.n, p.X.shape[1], p.width
+    return float(p.T) * (4.0 * n * d * w + 2.0 * n * n * d + 2.0 * w * w * d)
+
+#: Declared domains of :class:`DeepLinearProblem` (sizes, step, horizon, initial scale).
+DEEP_LINEAR_DOMAINS = {
+    "n": size_domain(4096, "the n×n kernels K(u, v) are formed every step", typical=(1, 6)),
+    "d": size_domain(2**20, "X is n×d", typical=(1, 8)),
+    "width": size_domain(2**16, "v is width×d", typical=(1, 4)),
+    "alpha": Domain(low=0.0, typical=(1e-3, 0.5), log=True),
+    "T": size_domain(DLN_MAX_T, "DLN_MAX_T: the nonlinear dynamics is simulated step by step",
+                     typical=(1, 80)),
+    "init_scale": Domain(low=1e-300, high=1e150, low_closed=True, high_closed=True,
+                         typical=(1e-2, 1.0), log=True,
+                         note="keeps the initial weights normal float64 numbers (≥ 2^-1022 for "
+                              "Gaussian draws down to 1e-8) and their products finite"),
+    "seed": Domain(low=0, low_closed=True, integer=True, typical=(0, 2**31 - 1)),
+}
 
 
 @dataclass(frozen=True)
@@ -36,7 +65,8 @@ class DeepLinearProblem:
 
     ``balanced=True`` draws :math:`u_0` and sets :math:`v_0 = u_0 z^\\top` with a unit
     :math:`z`, so :math:`v_0v_0^\\top = u_0u_0^\\top`; otherwise :math:`u_0, v_0` are i.i.d.
-    Gaussian with standard deviation ``init_scale``.
+    Gaussian with standard deviation ``init_scale``. Sizes, step, horizon and ``init_scale`` are
+    validated against :data:`DEEP_LINEAR_DOMAINS` (named errors before anything is allocated).
 
     Examples
     --------
@@ -56,20 +86,35 @@ class DeepLinearProblem:
 
     def __post_init__(self):
         owner = "DeepLinearProblem"
+        D = DEEP_LINEAR_DOMAINS
         X = as_real_matrix(self.X, "X", owner)
+        D["n"].validate(X.shape[0], "X", owner + " (its rows n)")
+        D["d"].validate(X.shape[1], "X", owner + " (its columns d)")
         y = as_real_vector(self.y, "y", owner, length=X.shape[0])
-        width = as_int(self.width, "width", owner, minimum=1)
-        Domain(low=0.0).validate(as_float(self.alpha, "alpha", owner), "alpha", owner)
-        T = as_int(self.T, "T", owner, minimum=1)
-        Domain(low=0.0).validate(as_float(self.init_scale, "init_scale", owner), "init_scale",
-                                 owner)
-        for name, value in (("X", X), ("y", y), ("width", width), ("T", T)):
+        width = D["width"].coerce(self.width, "width", owner)
+        alpha = D["alpha"].coerce(as_float(self.alpha, "alpha", owner), "alpha", owner)
+        T = D["T"].coerce(self.T, "T", owner)
+        init_scale = D["init_scale"].coerce(as_float(self.init_scale, "init_scale", owner),
+                                            "init_scale", owner)
+        if not math.isfinite(alpha):
+            raise InvalidArgument("alpha", owner, "be finite", alpha)
+        seed = D["seed"].coerce(self.seed, "seed", owner)
+        for name, value in (("X", X), ("y", y), ("width", width), ("T", T), ("alpha", alpha),
+                            ("init_scale", init_scale), ("seed", seed),
+                            ("balanced", bool(self.balanced))):
             object.__setattr__(self, name, value)
 
     @classmethod
     def synthetic(cls, n: int = 8, d: int = 12, p: int = 4, alpha: float = 0.01, T: int = 200,
                   init_scale: float = 0.1, balanced: bool = True, seed: int = 0):
-        rng = np.random.default_rng(seed)
+        """Gaussian X (n×d, entries of variance 1/d) and y = Xw*, w* standard normal."""
+        owner = "DeepLinearProblem.synthetic"
+        D = DEEP_LINEAR_DOMAINS
+        n = D["n"].coerce(n, "n", owner)
+        d = D["d"].coerce(d, "d", owner)
+        D["width"].coerce(p, "p", owner)
+        check_allocation(float(n) * d, "d", owner, d, what="X (n×d float64)")
+        rng = np.random.default_rng(D["seed"].coerce(seed, "seed", owner))
         X = rng.standard_normal((n, d)) / np.sqrt(d)
         y = X @ rng.standard_normal(d)
         return cls(X, y, p, alpha, T, init_scale, balanced, seed)
@@ -96,23 +141,59 @@ class DeepLinearProblem:
 
 
 def kernel(X: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """:math:`K(u,v)_{ij} = x_i^\\top(v^\\top v + \\|u\\|^2 I)x_j`."""
+    """:math:`K(u,v)_{ij} = x_i^\\top(v^\\top v + \\|u\\|^2 I)x_j` (homogeneous of degree 2 in
+    (u, v): ``kernel(X, u/c, v/c) = kernel(X, u, v)/c²`` exactly for c a power of two)."""
     Vx = X @ v.T
     return Vx @ Vx.T + float(u @ u) * (X @ X.T)
 
 
-def train_two_layer(p: DeepLinearProblem) -> dict:
-    """Run GD; returns per-step residuals, the first-order and exact second-order predictions of
-    the next residual, the imbalance vvᵀ − uuᵀ, its exact predicted increment, and kernels."""
+def _pow2_scale(*arrays) -> float:
+    """A power of two c with max|entries|/c in [0.5, 1) (1.0 for all-zero input)."""
+    big = max(float(np.max(np.abs(a))) if np.size(a) else 0.0 for a in arrays)
+    return math.ldexp(1.0, math.frexp(big)[1]) if big > 0 and math.isfinite(big) else 1.0
+
+
+def _progress(p: DeepLinearProblem, desc: str):
+    work = _work(p)
+    from tqdm.auto import tqdm
+    return tqdm(total=p.T, desc=desc, unit="step", leave=False, mininterval=1.0,
+                disable=work < WORK_PROGRESS)
+
+
+def _trajectory(p: DeepLinearProblem, desc: str):
+    """Yield (t, u_t, v_t, r_t, g_u, g_v, u_{t+1}, v_{t+1}) for t < T (O(1) memory); refused
+    (PrecisionExhausted → undecided) beyond SIM_WORK_LIMIT before the first step."""
+    require_work(_work(p), f"simulating T = {p.T} steps of the two-layer net ({desc})")
     X, y, a = p.X, p.y, p.alpha
     u, v = p.init()
+    bar = _progress(p, desc)
+    try:
+        for t in range(p.T):
+            r = X @ v.T @ u - y
+            gu = v @ (X.T @ r)
+            gv = np.outer(u, X.T @ r)
+            u1, v1 = u - a * gu, v - a * gv
+            yield t, u, v, r, gu, gv, u1, v1
+            u, v = u1, v1
+            bar.update(1)
+    finally:
+        bar.close()
+
+
+def train_two_layer(p: DeepLinearProblem) -> dict:
+    """Run GD; returns per-step residuals, the first-order and exact second-order predictions of
+    the next residual, the imbalance vvᵀ − uuᵀ, its exact predicted increment, and kernels.
+
+    Stores T + 1 kernels (n×n) and imbalances (p×p): the memory is checked first (named error on
+    ``problem.T``); the lemma checks stream the trajectory instead."""
+    check_allocation(float(p.T + 1) * (p.n * p.n + p.width * p.width + 3 * p.n), "T",
+                     "train_two_layer", p.T, what="the stored per-step kernels and imbalances")
+    X, y, a = p.X, p.y, p.alpha
     out = {k: [] for k in ("r", "first_order", "second", "imbalance", "increment", "kernel",
                            "scale", "wscale")}
-    for _ in range(p.T):
-        r = X @ v.T @ u - y
+    u = v = None
+    for _, u, v, r, gu, gv, u1, v1 in _trajectory(p, "two-layer GD"):
         K = kernel(X, u, v)
-        gu = v @ (X.T @ r)
-        gv = np.outer(u, X.T @ r)
         out["r"].append(r)
         out["first_order"].append(r - a * K @ r)
         out["second"].append(a**2 * X @ gv.T @ gu)
@@ -121,52 +202,96 @@ def train_two_layer(p: DeepLinearProblem) -> dict:
         out["kernel"].append(K)
         out["wscale"].append(np.max(np.abs(v @ v.T)) + float(u @ u)
                              + a**2 * (np.max(np.abs(gv @ gv.T)) + float(gu @ gu)))
-        # r = prediction − y is computed with an absolute error ~ ε(|prediction| + |y|)
         pred = np.abs(X @ v.T @ u)
         out["scale"].append((np.abs(K) @ (pred + np.abs(y))).max() * a + (pred + np.abs(y)).max()
                             + a**2 * (np.abs(X) @ (np.abs(gv.T) @ np.abs(gu))).max())
-        u, v = u - a * gu, v - a * gv
+        u, v = u1, v1
     out["r"].append(X @ v.T @ u - y)
     out["imbalance"].append(v @ v.T - np.outer(u, u))
     out["kernel"].append(kernel(X, u, v))
     return {k: np.array(val) for k, val in out.items()}
 
 
+_TINY = float(np.finfo(np.float64).tiny)
+
+
 def _eval_first_order(p: DeepLinearProblem, precision):
-    tr = train_two_layer(p)
-    exact_next = tr["first_order"] + tr["second"]
-    gap = np.max(np.abs(tr["r"][1:] - exact_next), axis=1)
-    tol = 64 * (p.n + p.X.shape[1] + p.width) * EPS * tr["scale"]
+    X, y, a = p.X, p.y, p.alpha
+    gap, tol = np.zeros(p.T), np.zeros(p.T)
+    c_err = 64 * (p.n + p.X.shape[1] + p.width) * EPS
+    for t, u, v, r, gu, gv, u1, v1 in _trajectory(p, "eq. (5.3.3)"):
+        K = kernel(X, u, v)
+        exact_next = (r - a * K @ r) + a**2 * X @ gv.T @ gu
+        r1 = X @ v1.T @ u1 - y
+        gap[t] = np.max(np.abs(r1 - exact_next))
+        # r = prediction − y is computed with an absolute error ~ ε(|prediction| + |y|); terms
+        # that underflow (tiny weights: K ~ scale²) are lost below 2^-1022 each
+        pred = np.abs(X @ v.T @ u)
+        scale = ((np.abs(K) @ (pred + np.abs(y))).max() * a + (pred + np.abs(y)).max()
+                 + a**2 * (np.abs(X) @ (np.abs(gv.T) @ np.abs(gu))).max())
+        tol[t] = c_err * scale + 8 * (p.n + p.X.shape[1] + p.width) * _TINY
     return [comparison("r_{t+1} − [r_t − αK(u,v)r_t + α²X g_vᵀ g_u]  (exact second-order form)",
                        np.arange(p.T), gap, np.zeros(p.T), tol, np.zeros(p.T), "==")]
 
 
 def _eval_conservation(p: DeepLinearProblem, precision):
-    tr = train_two_layer(p)
-    actual = tr["imbalance"][1:] - tr["imbalance"][:-1]
-    gap = np.max(np.abs(actual - tr["increment"]), axis=(1, 2))
-    tol = 64 * (p.width + p.X.shape[1]) * EPS * (tr["wscale"] + 1e-300)
+    # vvᵀ − uuᵀ and α²(g_v g_vᵀ − g_u g_uᵀ) are homogeneous of degree 2 in the weights: both are
+    # evaluated in units of c_t² (c_t a power of two at the weights' scale), so tiny weights
+    # (init_scale ≪ 1) cannot underflow them into a decided 0 = 0
+    a = p.alpha
+    gap, tol = np.zeros(p.T), np.zeros(p.T)
+    c_err = 64 * (p.width + p.X.shape[1]) * EPS
+    for t, u, v, r, gu, gv, u1, v1 in _trajectory(p, "vvᵀ − uuᵀ drift"):
+        c = _pow2_scale(u, v, u1, v1)
+        us, vs, u1s, v1s, gus, gvs = u / c, v / c, u1 / c, v1 / c, gu / c, gv / c
+        actual = (v1s @ v1s.T - np.outer(u1s, u1s)) - (vs @ vs.T - np.outer(us, us))
+        predicted = a**2 * (gvs @ gvs.T - np.outer(gus, gus))
+        gap[t] = np.max(np.abs(actual - predicted))
+        wscale = (np.max(np.abs(vs @ vs.T)) + float(us @ us)
+                  + a**2 * (np.max(np.abs(gvs @ gvs.T)) + float(gus @ gus)))
+        tol[t] = c_err * wscale + 8 * (p.width + p.X.shape[1]) * _TINY
     return [comparison("Δ(vvᵀ − uuᵀ) per step  vs  α²(g_v g_vᵀ − g_u g_uᵀ)  (so gradient flow "
-                       "conserves vvᵀ − uuᵀ)", np.arange(p.T), gap, np.zeros(p.T), tol,
-                       np.zeros(p.T), "==")]
+                       "conserves vvᵀ − uuᵀ; in units of c_t², c_t the weights' scale)",
+                       np.arange(p.T), gap, np.zeros(p.T), tol, np.zeros(p.T), "==")]
 
 
 def _eval_kernel_invariance(p: DeepLinearProblem, precision):
-    tr = train_two_layer(p)
-    K0 = tr["kernel"][0]
-    drift = np.array([np.max(np.abs(K - K0)) for K in tr["kernel"]])
-    tol = 64 * (p.n + p.X.shape[1]) * EPS * np.array([np.max(np.abs(K)) for K in tr["kernel"]]) \
-        * (1 + np.arange(p.T + 1))
-    return [comparison("max |K(u_t, v_t) − K(u_0, v_0)|  (claimed invariant for balanced init)",
-                       np.arange(p.T + 1), drift, np.zeros(p.T + 1), tol, np.zeros(p.T + 1),
-                       "==")]
+    # relative drift max|K_t − K_0| / max(max|K_t|, max|K_0|): scale free, and both kernels are
+    # formed from weights divided by a common power of two (K is homogeneous of degree 2), so a
+    # tiny init_scale (K ~ init_scale² below the float64 range) is measured, not underflowed
+    X = p.X
+    u0, v0 = p.init()
+    drift, tol = np.zeros(p.T + 1), np.zeros(p.T + 1)
+    c_err = 64 * (p.n + p.X.shape[1]) * EPS
+
+    def relative(t, u, v):
+        c = _pow2_scale(u0, v0, u, v)
+        Kt, K0 = kernel(X, u / c, v / c), kernel(X, u0 / c, v0 / c)
+        norm = max(float(np.max(np.abs(Kt))), float(np.max(np.abs(K0))))
+        if not norm > 0:                       # K ≡ 0 exactly (zero weights): no drift at all
+            return 0.0, c_err
+        return float(np.max(np.abs(Kt - K0))) / norm,             c_err * (1 + t) + 8 * (p.n + X.shape[1]) * _TINY / norm
+
+    u = v = None
+    for t, u, v, r, gu, gv, u1, v1 in _trajectory(p, "K(u, v) drift"):
+        drift[t], tol[t] = relative(t, u, v)
+        u, v = u1, v1
+    if u is not None:
+        drift[p.T], tol[p.T] = relative(p.T, u, v)
+    return [comparison("max |K(u_t, v_t) − K(u_0, v_0)| / max(|K(u_t,v_t)|, |K(u_0,v_0)|)  "
+                       "(claimed invariant for balanced init)", np.arange(p.T + 1), drift,
+                       np.zeros(p.T + 1), tol, np.zeros(p.T + 1), "==")]
 
 
 def _stable(p: DeepLinearProblem) -> bool:
+    if _work(p) > SIM_WORK_LIMIT:      # the evaluation will refuse (undecided, with a note):
+        return True                    # do not spend the same work deciding the assumption
     X, y, a = p.X, p.y, p.alpha
     u, v = p.init()
-    r0 = np.max(np.abs(X @ v.T @ u - y)) + 1.0
     with np.errstate(over="ignore", invalid="ignore"):
+        r0 = np.max(np.abs(X @ v.T @ u - y)) + 1.0
+        if not np.isfinite(r0):
+            return False
         for _ in range(p.T):
             r = X @ v.T @ u - y
             if not np.all(np.isfinite(r)) or np.max(np.abs(r)) > 1e3 * r0:

@@ -21,10 +21,11 @@ import numpy as np
 import sympy as sp
 
 from . import gd_closed_forms as cf
-from ._linear_gd_support import (ALPHA_THESIS, EPS, K_STAR_INDEX, N_AT_LEAST_2, SIGMA_STAR_KNOWN,
-                                 SLOPPY, TARGETS_NONZERO, alpha, c, comparison, i, k_star, lam,
-                                 lam_K, lam_P, lam_P1, lam_w, lam_y, measure, n, ratios, rel_err,
-                                 rho, sigma_w, t, x, y_norm)
+from ._linear_gd_support import (ALPHA_THESIS, EPS, K_STAR_INDEX, LOOP_MAX_T, N_AT_LEAST_2,
+                                 SIGMA_STAR_KNOWN, SLOPPY, TARGETS_NONZERO, alpha, c, comparison,
+                                 geometric_sums, i, k_star, lam, lam_K, lam_P, lam_P1, lam_w,
+                                 lam_y, measure, n, progress, ratios, rel_err, require_memory,
+                                 require_work, rho, sigma_w, t, x, y_norm)
 from . import symbolic
 from ..lemma import Assumption, Lemma, Precision, SymbolicStatus
 from .problems import LinearGDProblem
@@ -48,9 +49,12 @@ def rho_of(problem: LinearGDProblem) -> float:
 
 # =================================================================== (5.2.2) residual dynamics
 def _eval_dynamics(p: LinearGDProblem, precision):
-    rng = np.random.default_rng(12345 if p.seed is None else p.seed + 1)
     n = p.n
     d = n + 3
+    work = float(p.T) * (2.0 * n * d + n * n)
+    require_memory(8.0 * (n * n + 2 * n * d + 2 * d * d), "the weight-space data for (5.2.2)")
+    require_work(work, f"simulating T = {p.T} steps of weight-space GD (T·(2nd + n²))")
+    rng = np.random.default_rng(12345 if p.seed is None else p.seed + 1)
     U = p.basis if p.basis is not None else np.linalg.qr(rng.standard_normal((n, n)))[0]
     V = np.linalg.qr(rng.standard_normal((d, d)))[0][:, :n]
     S = np.sqrt(n * p.lam)
@@ -62,6 +66,7 @@ def _eval_dynamics(p: LinearGDProblem, precision):
     a = 1.0 - p.s
     worst_gap, worst_tol = np.zeros(p.T), np.zeros(p.T)
     scale = np.linalg.norm(r0) + np.linalg.norm(y)
+    bar = progress(p.T, work, "eq. (5.2.2): weight-space GD")
     for step in range(p.T):
         r_gd = X @ w - y
         r_closed = U @ rhat
@@ -69,6 +74,8 @@ def _eval_dynamics(p: LinearGDProblem, precision):
         worst_tol[step] = 16 * (step + 1) * (d + n) * EPS * scale * (1 + np.max(p.s))
         w = w - p.alpha * X.T @ r_gd / n
         rhat = a * rhat
+        bar.update(1)
+    bar.close()
     idx = np.arange(p.T)
     return [comparison("max_j |r_t(GD in weight space) − [(I−αK)^t r_0]_j|  vs  rounding bound",
                        idx, worst_gap, np.zeros(p.T), worst_tol, np.zeros(p.T), "==")]
@@ -88,8 +95,11 @@ EQ_5_2_2 = register(Lemma(
 
 # =================================================================== (5.2.3) PCA matrix identity
 def _eval_pca_identity(p: LinearGDProblem, precision):
-    rng = np.random.default_rng(777 if p.seed is None else p.seed + 7)
     N = 16
+    require_memory(8.0 * (2 * N * p.T * p.n + 3 * p.n * p.n), f"the ensemble of N = {N} "
+                   f"trajectories of T = {p.T} points in R^{p.n} for (5.2.3)")
+    require_work(3.0 * N * p.T * p.n * p.n, "forming P(N, T) both ways (3·N·T·n²)")
+    rng = np.random.default_rng(777 if p.seed is None else p.seed + 7)
     r0 = np.sqrt(p.sigma_w2 * p.lam) * rng.standard_normal((N, p.n)) - p.yhat
     a = 1.0 - p.s
     R = np.stack([r0 * a**step for step in range(p.T)], axis=1)       # (N, T, n)
@@ -121,13 +131,19 @@ EQ_5_2_3 = register(Lemma(
 def _eval_k_T(p: LinearGDProblem, precision):
     closed = cf.k_T_diagonal(p.s, p.T)
     a = 1.0 - p.s
-    acc, power = np.zeros(p.n), np.ones(p.n)
-    for _ in range(p.T):
-        acc += power
-        power = power * a
-    brute = acc / p.T
-    return [comparison("(1/T)Σ_t (1−αλ_i)^t  vs  (1 − (1−αλ_i)^T)/(αTλ_i)", np.arange(1, p.n + 1),
-                       brute, closed, 4 * (p.T + 2) * EPS * np.abs(brute), rel_err(closed, 32),
+    if p.T <= LOOP_MAX_T:
+        acc, acc_abs, power = np.zeros(p.n), np.zeros(p.n), np.ones(p.n)
+        for _ in range(p.T):
+            acc += power
+            acc_abs += np.abs(power)
+            power = power * a
+        # for a < 0 (αλ > 1) the terms alternate: the rounding is relative to Σ|a|^t
+        brute, brute_err, how = acc / p.T, 4 * (p.T + 2) * EPS * acc_abs / p.T, "time sum"
+    else:
+        S, _, err = geometric_sums(a, p.T)
+        brute, brute_err, how = S / p.T, err / p.T, "binary splitting"
+    return [comparison(f"(1/T)Σ_t (1−αλ_i)^t ({how})  vs  (1 − (1−αλ_i)^T)/(αTλ_i)",
+                       np.arange(1, p.n + 1), brute, closed, brute_err, rel_err(closed, 32),
                        "==")]
 
 
@@ -256,11 +272,17 @@ EQ_5_2_8 = register(Lemma(
 def _eval_sigma_w(p: LinearGDProblem, precision):
     closed = cf.sigma_w_eigenvalues(p.s, p.alpha, p.sigma_w2, p.T)
     a2 = (1.0 - p.s) ** 2
-    acc, power = np.zeros(p.n), np.ones(p.n)
-    for _ in range(p.T):
-        acc += power
-        power = power * a2
+    if p.T <= LOOP_MAX_T:
+        acc, power = np.zeros(p.n), np.ones(p.n)
+        for _ in range(p.T):
+            acc += power
+            power = power * a2
+        acc_err, how = 4 * (p.T + 4) * EPS * acc, "time sum"
+    else:
+        acc, _, acc_err = geometric_sums(a2, p.T)
+        acc_err, how = acc_err + 4 * EPS * acc, "binary splitting"
     brute = p.sigma_w2 * p.lam * acc
+    brute_err = p.sigma_w2 * p.lam * acc_err * (1 + 4 * EPS)
     idx = np.arange(1, p.n + 1)
     scale = (p.sigma_w2 / p.alpha) / (2.0 - p.s)
     saturated = 2 * p.T * p.s >= 1.0
@@ -273,10 +295,10 @@ def _eval_sigma_w(p: LinearGDProblem, precision):
         pow_ = (1.0 - p.s) ** (2 * p.T)
     gap = scale * np.where(saturated, pow_, cf.bernoulli_gap(p.s, 2 * p.T))
     if p.sigma_w2 == 0:
-        gap = np.full(p.n, TINY)   # both sides are exactly 0: 0 ≤ 0 holds exactly
-    return [comparison("eigenvalue of σw²Σ_t K_d^{2t}K (time sum)  vs  closed form (5.2.10)",
-                       idx, brute, closed, 4 * (p.T + 4) * EPS * np.abs(brute),
-                       rel_err(closed, 32), "==", exact_zeros=p.sigma_w2 == 0),
+        gap = np.zeros(p.n)        # both sides are exactly 0: 0 ≤ 0 holds exactly (exact_zeros)
+    return [comparison(f"eigenvalue of σw²Σ_t K_d^{{2t}}K ({how})  vs  closed form (5.2.10)",
+                       idx, brute, closed, brute_err, rel_err(closed, 32), "==",
+                       exact_zeros=p.sigma_w2 == 0),
             gap_comparison("λ_i^σw ≤ (σw²/α)·min{1, 2Tαλ_i}/(2 − αλ_i)", idx, gap, 64 * EPS)]
 
 

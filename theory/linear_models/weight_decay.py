@@ -19,14 +19,22 @@ import numpy as np
 import sympy as sp
 
 from . import gd_closed_forms as cf
-from ._linear_gd_support import EPS, comparison, rel_err
+from ._linear_gd_support import EPS, comparison, progress, rel_err, require_memory, require_work
+from ..domains import Domain
 from ..errors import InvalidArgument
 from ..lemma import Lemma, Precision
 from .problems import LINEAR_GD_DOMAINS, LinearGDProblem
 from ..registry import register
 
-__all__ = ["WeightDecayProblem", "weight_decay_pca", "LEMMA_WD_DYNAMICS",
+__all__ = ["WeightDecayProblem", "WEIGHT_DECAY_DOMAINS", "weight_decay_pca", "LEMMA_WD_DYNAMICS",
            "LEMMA_WD_DYNAMICS_CORRECTED", "LEMMA_WD_PCA", "LEMMA_WD_PCA_CORRECTED"]
+
+
+#: Declared domains of :class:`WeightDecayProblem`.
+WEIGHT_DECAY_DOMAINS = {
+    "weight_decay": Domain(low=0.0, low_closed=True, typical=(1e-4, 2.0),
+                           note="λ of C(w) + (λ/2)‖w‖²"),
+}
 
 
 @dataclass(frozen=True)
@@ -47,11 +55,14 @@ class WeightDecayProblem:
         owner = "WeightDecayProblem"
         if not isinstance(self.base, LinearGDProblem):
             raise InvalidArgument("base", owner, "be a LinearGDProblem", type(self.base).__name__)
-        LINEAR_GD_DOMAINS["sigma_w2"].validate(self.weight_decay, "weight_decay", owner)
-        ctx = {"lambda1": self.base.lambda1 + float(self.weight_decay)}
+        wd = WEIGHT_DECAY_DOMAINS["weight_decay"].coerce(self.weight_decay, "weight_decay",
+                                                          owner)
+        if not math.isfinite(wd):
+            raise InvalidArgument("weight_decay", owner, "be finite", wd)
+        ctx = {"lambda1": self.base.lambda1 + wd}
         LINEAR_GD_DOMAINS["alpha"].validate(self.base.alpha, "alpha", owner + " (α(λ1+λ) < 2)",
                                             ctx)
-        object.__setattr__(self, "weight_decay", float(self.weight_decay))
+        object.__setattr__(self, "weight_decay", wd)
 
     @property
     def alpha(self) -> float:
@@ -95,19 +106,26 @@ def _synthetic(p: WeightDecayProblem):
 def _make_dynamics(corrected: bool):
     def evaluate(p: WeightDecayProblem, precision):
         b, lam = p.base, p.weight_decay
-        X, y, w, U = _synthetic(p)
         n = b.n
+        work = float(b.T) * (2.0 * n * (n + 2) + n * n)
+        require_memory(8.0 * (n * n + 2 * n * (n + 2) + (n + 2) ** 2),
+                       "the weight-space data for the weight-decay dynamics")
+        require_work(work, f"simulating T = {b.T} steps of weight-decay GD (T·(2nd + n²))")
+        X, y, w, U = _synthetic(p)
         A = 1.0 - b.alpha * (b.lam + lam)
         rstar = -lam / (b.lam + lam) * (U.T @ y) if corrected else np.zeros(n)
         r0hat = U.T @ (X @ w - y)
         gaps, tols = np.zeros(b.T), np.zeros(b.T)
         scale = np.linalg.norm(r0hat) + np.linalg.norm(y)
+        bar = progress(b.T, work, "weight-decay GD")
         for t in range(b.T):
             r = X @ w - y
             model = U @ (rstar + A**t * (r0hat - rstar))
             gaps[t] = np.max(np.abs(r - model))
             tols[t] = 16 * (t + 1) * (X.shape[1] + n) * EPS * scale
             w = w - b.alpha * (X.T @ r / n + lam * w)
+            bar.update(1)
+        bar.close()
         label = "r* + (I−αK_λ)^t(r0 − r*)" if corrected else "(I − αK_λ)^t r0"
         return [comparison(f"max_j |r_t(GD with weight decay) − [{label}]_j|", np.arange(b.T),
                            gaps, np.zeros(b.T), tols, np.zeros(b.T), "==")]
