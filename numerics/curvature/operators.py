@@ -154,13 +154,18 @@ class CurvatureOperator(LinearOperator):
     Attributes
     ----------
     info : CurvatureInfo
+    parts : tuple of (curvlinops operator, list of int)
+        The unscaled curvlinops operators and the positions (in ``info.param_names``) of the
+        parameters each acts on (one part, or one per diagonal block).
     compute_eps : float
         Machine epsilon of the compute dtype (for noise floors).
     """
 
-    def __init__(self, torch_operator, info: CurvatureInfo, device):
+    def __init__(self, torch_operator, info: CurvatureInfo, device, parts=()):
         self.torch_operator = torch_operator
         self.info = info
+        # (unscaled curvlinops operator, positions of its parameters in info.param_names)
+        self.parts = tuple(parts)
         self._device = device
         self._tdtype = getattr(torch, info.compute_dtype.replace("torch.", ""))
         self.compute_eps = float(torch.finfo(self._tdtype).eps)
@@ -349,12 +354,14 @@ def curvature_operator(model, loss, X, y, *, kind: str = "hessian", params=None,
     shapes = [tuple(t.shape) for t in tensors]
     if groups is None:
         base = _build(kind, model, crit, tensors, data, n, **opts)
+        parts = [(base, list(range(len(names))))]
     else:
         index = {nm: i for i, nm in enumerate(names)}
         positions = [[index[nm] for nm in g] for g in groups]
         ops = [_build(kind, model, crit, [tensors[i] for i in pos], data, n, **opts)
                for pos in positions]
         base = _BlockDiagonal(ops, positions, shapes).op
+        parts = list(zip(ops, positions))
     op = base * scale if scale != 1.0 else base
     info = CurvatureInfo(kind, spec.name, normalisation, scale, n, int(sum(t.numel()
                                                                         for t in tensors)),
@@ -363,4 +370,4 @@ def curvature_operator(model, loss, X, y, *, kind: str = "hessian", params=None,
                          str(dtype), mc_samples, seed,
                          kfac_fisher_type if kind == "kfac" else None,
                          _DEFINITIONS[kind] + f", c = {scale:.6g}")
-    return CurvatureOperator(op, info, device)
+    return CurvatureOperator(op, info, device, parts)

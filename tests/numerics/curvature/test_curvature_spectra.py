@@ -10,8 +10,8 @@ from scipy.sparse.linalg import aslinearoperator
 
 from hyperribbon.numerics.curvature import (Spectrum, curvature_operator, dense_curvature,
                                             full_spectrum, hutchinson_trace, hutchpp_trace,
-                                            spectral_density, spectrum_from_values,
-                                            top_eigenvalues)
+                                            kfac_spectrum, spectral_density,
+                                            spectrum_from_values, top_eigenvalues)
 from hyperribbon.theory import InvalidArgument
 
 EPS = np.finfo(np.float64).eps
@@ -176,6 +176,27 @@ def test_slq_density_integrates_to_one_and_log_scale():
     assert sd.integrate_stderr(lambda t: t) >= 0
 
 
+@pytest.mark.parametrize("opts", [dict(), dict(normalisation="thesis", blocks="parameter"),
+                                  dict(kfac_fisher_type="empirical", params=["0.weight"])],
+                         ids=["default", "thesis-blocks", "empirical-subset"])
+def test_kfac_spectrum_from_factors_equals_dense_kfac_spectrum(opts):
+    torch.manual_seed(4)
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Tanh(), torch.nn.Flatten(),
+                              torch.nn.Linear(2 * 3 * 3, 3)).double()
+    X, y = torch.randn(15, 1, 5, 5, dtype=torch.float64), torch.randint(0, 3, (15,))
+    K = curvature_operator(net, "cross_entropy", X, y, kind="kfac", **opts)
+    s = kfac_spectrum(K)
+    D = dense_curvature(net, "cross_entropy", X, y, kind="kfac",
+                        **{k: v for k, v in opts.items() if k != "blocks"})
+    ref = np.linalg.eigvalsh(D)[::-1]
+    assert len(s) == s.dimension == K.shape[0] and s.complete and s.n_products == 0
+    assert np.all(np.abs(s.values - ref) <= s.errors + 10 * ref.size * EPS * ref[0])
+    if "params" not in opts:
+        # the last layer's G = Σ_k (diag p_k − p_k p_kᵀ) annihilates 𝟙: zero eigenvalues, which
+        # must come out unresolved
+        assert not s.resolved.all()
+
+
 def test_block_product_shares_one_pass():
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.ReLU(),
@@ -213,6 +234,7 @@ INVALID = [
                  id="values-dimension"),
     pytest.param(spectrum_from_values, ([1.0],), {"floor": -1.0}, "floor", id="values-floor"),
     pytest.param(Spectrum, (np.ones(3), np.zeros(3), 0.0, 2), {}, "values", id="spectrum-size"),
+    pytest.param(kfac_spectrum, (A2,), {}, "op", id="kfac-not-operator"),
 ]
 
 
