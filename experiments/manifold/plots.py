@@ -35,6 +35,13 @@ def _figure(width=6.4, height=4.8):
     return Figure(figsize=(width, height), layout="constrained")
 
 
+def _legend(ax, **kw):
+    """A legend only when something is labelled (no empty-legend warning)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(**kw)
+
+
 def categorical(values) -> bool:
     """Whether a column is drawn with discrete colours (non-numeric, or ≤ 10 distinct values)."""
     v = np.asarray(values)
@@ -150,7 +157,7 @@ def plot_embedding_3d(X, colour=None, *, colour_name: str | None = None, signs=N
     dims = 3 if three else 2
     ax.set_title(title + ("" if explained is None
                           else f"\nexplained stress in {dims} dims: {100 * explained:.1f}%"))
-    ax.legend(loc="upper left", fontsize=7, markerscale=0.6, framealpha=0.8)
+    _legend(ax, loc="upper left", fontsize=7, markerscale=0.6, framealpha=0.8)
     return fig
 
 
@@ -208,7 +215,7 @@ def plot_explained_stress(curves: dict, *, marks=(1, 3, 10, 25, 50), reference: 
     ax.set_ylabel("explained stress (%)")
     ax.set_ylim(0, 102)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    _legend(ax, fontsize=8, loc="lower right")
     ax.set_title(title)
     return fig
 
@@ -246,7 +253,7 @@ def plot_eigenvalues(eigenvalues, *, noise_floor: float | None = None, explained
     ax.set_yscale("log")
     ax.set_xlabel("rank k (by $|\\Lambda_k|$)")
     ax.set_ylabel(r"$|\Lambda_k|$")
-    ax.legend(fontsize=8)
+    _legend(ax, fontsize=8)
     ax.grid(alpha=0.3)
     ax.set_title(title + ("" if explained is None else "\n(percent: explained stress in top d)"))
     return fig
@@ -271,7 +278,7 @@ def plot_progress_vs_error(progress, error, *, colour=None, colour_name=None, fi
         title = f"{title} ($R^2$ = {r2:.3f})"
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=7)
+    _legend(ax, fontsize=7)
     ax.grid(alpha=0.3)
     ax.set_title(title)
     return fig
@@ -423,7 +430,7 @@ def plot_curves(x, curves: dict, *, xlabel, ylabel, title, colours: dict | None 
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, title=legend_title)
+    _legend(ax, fontsize=7, title=legend_title)
     ax.set_title(title)
     return fig
 

@@ -60,10 +60,8 @@ def four_point_interpretation(logp, meta=None, labels=None, *, s1: float = 0.3, 
     full = fit_inpca(pr)
     idx = np.flatnonzero(keep)
     s = pr.progress[idx]
-    P = pr.probabilities(idx)
-    basis = four_point_basis(P, s, pr.truth(), s1=s1, s2=s2, sigma=sigma)
-    with np.errstate(divide="ignore"):
-        log_basis = np.log(basis)
+    log_basis = four_point_basis(pr.logp[idx], s, pr.log_truth(), s1=s1, s2=s2, sigma=sigma,
+                                 log=True)
     D4 = pairwise_log_distances(log_basis)
     est4 = InPCA(n_components=3).fit(D4)
     X4 = est4.transform(pairwise_log_distances(pr.logp[idx], log_basis))

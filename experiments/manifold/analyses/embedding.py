@@ -97,9 +97,7 @@ def _geodesic_curve(pr, est, metric, n_points):
     if metric == "symmetric_kl" or n_points < 2:
         return None
     alphas = np.linspace(0.0, 1.0, n_points)
-    G = geodesic(np.exp(pr.log_ignorance()), pr.truth(), alphas)
-    with np.errstate(divide="ignore"):
-        logG = np.log(G)
+    logG = geodesic(pr.log_ignorance(), pr.log_truth(), alphas, log=True)
     fitted = np.concatenate([pr.logp, pr.log_ignorance()[None], pr.log_truth()[None]])
     return est.transform(pairwise_log_distances(logG, fitted, metric=metric))
 

@@ -8,8 +8,9 @@ seeds' predictions at each recorded step (the same number of gradient updates), 
 samples. Reported per centroid: test error and progress at the last step, averaged over
 configurations, next to the mean error of the individual members (thesis, AllCNN on CIFAR-10:
 AM 25.0%, GM 20.9%, HM 18.9%, sqrt-AM 22.8%, Bhattacharyya 23.1%, Jeffreys 22.7%).
-Probabilities are :math:`e^{\log p}` in float64, so a probability is 0 only below
-:math:`e^{-745}`; Jeffreys' centroid is undefined (reported as NaN) where a member has a 0.
+Centroids are computed in the log domain (:func:`hyperribbon.numerics.centroid` with
+``log=True``); Jeffreys' centroid is undefined (reported as NaN) where a member gives a class
+probability 0.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ THESIS_TEST_ERROR = {"arithmetic": 0.250, "geometric": 0.209, "harmonic": 0.189,
 def _centroid(P, kind):
     kw = {"tol": 1e-12, "max_iter": 5000} if kind == "bhattacharyya" else {}
     try:
-        return centroid(P, kind, **kw)
+        return centroid(P, kind, log=True, **kw)
     except InvalidArgument:
         return None
 
@@ -71,7 +72,7 @@ def ensemble_centroids(train, test, *, meta=None, labels_train=None, labels_test
     groups = {c: v for c, v in groups.items() if len(v) >= int(min_seeds)}
     if not groups:
         return skipped(key, number, title, f"no configuration has {min_seeds} or more runs")
-    Ps = te.truth()
+    As = te.log_truth()
     y = te.labels
     rows = []
     from tqdm.auto import tqdm
@@ -82,7 +83,7 @@ def ensemble_centroids(train, test, *, meta=None, labels_train=None, labels_test
         for st in sorted(steps):
             members = [idx[np.flatnonzero(te.meta.loc[idx, order].to_numpy() == st)[0]]
                        for idx in runs]
-            P = te.probabilities(np.array(members))
+            P = te.logp[np.array(members)]
             member_err = float(np.mean(te.errors[members]))
             for kind in kinds:
                 cen = _centroid(P, kind)
@@ -94,7 +95,7 @@ def ensemble_centroids(train, test, *, meta=None, labels_train=None, labels_test
                 rows.append({"configuration": c, "step": st, "centroid": kind,
                              "n_members": len(members),
                              "test_error": float(np.mean(np.argmax(cen, -1) != y)),
-                             "test_progress": float(_progress(cen, Ps)),
+                             "test_progress": float(_progress(cen, As, log=True)),
                              "member_error": member_err})
     df = pd.DataFrame(rows)
     last = df.loc[df.groupby(["configuration", "centroid"])["step"].transform("max") == df["step"]]
@@ -174,13 +175,11 @@ def _centroid_embedding(tr, runs, order, kinds, name):
         cents = []
         for st in sorted(steps):
             members = [r[np.flatnonzero(tr.meta.loc[r, order].to_numpy() == st)[0]] for r in runs]
-            c = _centroid(tr.probabilities(np.array(members)), kind)
+            c = _centroid(tr.logp[np.array(members)], kind)
             if c is not None:
                 cents.append(c)
         if cents:
-            with np.errstate(divide="ignore"):
-                lc = np.log(np.stack(cents))
-            D = pairwise_log_distances(lc, L)
+            D = pairwise_log_distances(np.stack(cents), L)
             if np.all(np.isfinite(D)):
                 extra[CENTROID_NAMES[kind]] = est.transform(D)[:, :2]
     seeds = tr.meta.loc[idx, "seed"].to_numpy() if "seed" in tr.meta.columns else None

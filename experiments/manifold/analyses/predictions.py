@@ -189,8 +189,7 @@ class Predictions:
         return probabilities(self.logp if idx is None else self.logp[idx])
 
     # ------------------------------------------------------------------ cached geometry
-    def distances(self, metric: str = "bhattacharyya", *, ends: bool = True,
-                  show_progress: bool = False) -> np.ndarray:
+    def distances(self, metric: str = "bhattacharyya", *, ends: bool = True) -> np.ndarray:
         r"""Pairwise distances of the models, with :math:`P_0` then :math:`P_*` appended.
 
         ``ends=True`` returns the (m+2, m+2) matrix (for ``symmetric_kl`` only :math:`P_0` is
@@ -205,8 +204,7 @@ class Predictions:
             if metric != "symmetric_kl":
                 extra.append(self.log_truth())
             stack = np.concatenate([self.logp, np.stack(extra)], axis=0)
-            self._cache[key] = pairwise_log_distances(stack, metric=metric,
-                                                      show_progress=show_progress)
+            self._cache[key] = pairwise_log_distances(stack, metric=metric)
         D = self._cache[key]
         return D if ends else D[:self.m, :self.m]
 
@@ -237,9 +235,9 @@ class Predictions:
         r"""Progress :math:`s_w` of every model (eq. 2.2.4), from ignorance to truth."""
         if "progress" not in self._cache:
             from tqdm.auto import tqdm
-            P, Ps = self.probabilities(), self.truth()
+            A, As = self.logp, self.log_truth()
             step = 256
-            parts = [_progress(P[i:i + step], Ps)
+            parts = [_progress(A[i:i + step], As, log=True)
                      for i in tqdm(range(0, self.m, step), desc=f"progress ({self.split})",
                                    leave=False, disable=self.m <= step)]
             self._cache["progress"] = np.concatenate(parts)

@@ -119,9 +119,8 @@ def task_manifold(*, quick: bool = False, seed: int = 0, dims=DIMS, n_grid: int 
 
             def on_checkpoint(rec, task=task, s=s, run=run, classes=classes):
                 phi_tr, phi_te = feats(union.x_train), feats(union.x_test)
-                P = imprint(phi_tr, union.y_train, C, eval_features=phi_te)
-                with np.errstate(divide="ignore"):
-                    mapped.append(np.log(P))
+                mapped.append(imprint(phi_tr, union.y_train, C, eval_features=phi_te,
+                                      log=True))
                 rows.append({"run": run, "task": task, "n_classes": len(classes), "seed": s,
                              "checkpoint": rec.index, "step": rec.step, "epoch": rec.epoch,
                              "own_train_error": rec.train_error, "own_test_error":
@@ -141,16 +140,16 @@ def task_manifold(*, quick: bool = False, seed: int = 0, dims=DIMS, n_grid: int 
     final = last.groupby("task", sort=False)["progress_union"].mean()
     ref = float(final[full_name]) if full_name in final.index else None
     per_class = []
-    Ps = pr.truth()
+    As = pr.log_truth()
     y = union.y_test
     for _, r in last.iterrows():
         i = int(r.name)
-        P = pr.probabilities([i])[0]
+        A = pr.logp[i]
         for c in range(C):
             sel = y == c
             per_class.append({"task": r["task"], "seed": r["seed"], "class": c,
                               "seen": c in S["tasks"][r["task"]],
-                              "progress": float(_progress(P[sel], Ps[sel]))})
+                              "progress": float(_progress(A[sel], As[sel], log=True))})
     pc = pd.DataFrame(per_class)
     seen = pc.groupby(["task", "seen"])["progress"].mean().unstack()
     # ---------------------------------------------------------- mean trajectories and tubes
@@ -159,22 +158,21 @@ def task_manifold(*, quick: bool = False, seed: int = 0, dims=DIMS, n_grid: int 
     means, radii = {}, {}
     for t in S["tasks"]:
         sel = np.flatnonzero(task_of_run == t)
-        means[t] = mean_trajectory(R["trajectories"][sel])
-        radii[t] = np.max(np.stack([np.atleast_1d(distance(R["trajectories"][i], means[t]))
+        means[t] = mean_trajectory(R["trajectories"][sel], log=True)
+        radii[t] = np.max(np.stack([np.atleast_1d(distance(R["trajectories"][i], means[t],
+                                                           log=True))
                                     for i in sel]), axis=0)
     normalised = {}
     if full_name is not None:
         for t in S["tasks"]:
             if t != full_name:
-                d = np.atleast_1d(distance(means[t], means[full_name]))
+                d = np.atleast_1d(distance(means[t], means[full_name], log=True))
                 with np.errstate(divide="ignore", invalid="ignore"):
                     normalised[t] = 2 * d / (radii[t] + radii[full_name])
     fitted = np.concatenate([pr.logp, pr.log_ignorance()[None], pr.log_truth()[None]])
     mean_xy = {}
     for t, M in means.items():
-        with np.errstate(divide="ignore"):
-            lm = np.log(M)
-        mean_xy[t] = est.transform(pairwise_log_distances(lm, fitted))
+        mean_xy[t] = est.transform(pairwise_log_distances(M, fitted))
     numbers = {"settings": {k: ({kk: list(vv) for kk, vv in v.items()} if k == "tasks" else v)
                             for k, v in S.items()},
                "m_models": pr.m, "n_test_samples": pr.n_samples, "explained_stress": stress,

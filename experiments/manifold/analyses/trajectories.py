@@ -80,14 +80,14 @@ def reindex_runs(pr, *, n_grid: int = 21, max_final_error: float | None = 0.1) -
         raise InvalidArgument("meta", owner, "describe runs whose progress ranges overlap",
                               f"[max start, min end] = [{lo:.3g}, {hi:.3g}]")
     grid = np.linspace(lo, hi, int(n_grid))
-    P, Ps = pr.probabilities(), pr.truth()
+    A, As = pr.logp, pr.log_truth()
     from tqdm.auto import tqdm
-    T = np.empty((len(runs), grid.size) + P.shape[1:])
+    T = np.empty((len(runs), grid.size) + A.shape[1:])
     valid = np.empty((len(runs), grid.size), dtype=bool)
     for i, r in enumerate(tqdm(runs, desc=f"reindex runs ({pr.split})", leave=False,
                                disable=len(runs) < 20)):
         idx = pr.runs[r]
-        rr = reindex_by_progress(P[idx], grid, Ps, checkpoint_progress=s[idx])
+        rr = reindex_by_progress(A[idx], grid, As, checkpoint_progress=s[idx], log=True)
         T[i], valid[i] = rr.probabilities, rr.valid
     conf = pr.configuration()
     out = {"grid": grid, "runs": np.array(runs, dtype=object), "trajectories": T,
@@ -135,10 +135,10 @@ def trajectory_dendrogram(logp, meta=None, labels=None, *, n_grid: int = 21,
     except InvalidArgument as exc:
         return skipped(key, number, title, str(exc))
     T, grid = R["trajectories"], R["grid"]
-    D = trajectory_distance_matrix(T, grid, valid=R["valid"])
+    D = trajectory_distance_matrix(T, grid, valid=R["valid"], log=True)
     if not np.all(np.isfinite(D)):
         raise InvalidArgument("logp", owner, "give finite trajectory distances (two re-indexed "
-                              "models have disjoint supports below e^-745)", D)
+                              "models have disjoint supports on some sample)", D)
     conf = R["config"]
     leaves, M = _config_matrix(D, conf)
     colour = default_colour(pr, colour_by, owner)
@@ -208,8 +208,8 @@ def trajectory_dendrogram(logp, meta=None, labels=None, *, n_grid: int = 21,
     factors = [c for c in pr.varying_factors]
     n_pairs = len(R["runs"]) * (len(R["runs"]) - 1) // 2
     if factors and n_pairs >= 8:
-        Ps = pr.truth()
-        dg = np.array([float(np.mean(distance_to_geodesic(T[i], Ps)[0]))
+        As = pr.log_truth()
+        dg = np.array([float(np.mean(distance_to_geodesic(T[i], As, log=True)[0]))
                        for i in range(len(R["runs"]))])
         F = pr.meta.loc[first, factors].astype(str).to_numpy()
         imp = factor_importance(D, F, factor_names=factors, covariates=dg,
@@ -257,15 +257,15 @@ def tube_analysis(logp, meta=None, labels=None, *, n_grid: int = 21,
         return skipped(key, number, title, str(exc))
     T, grid, conf = R["trajectories"], R["grid"], R["config"]
     n, K = T.shape[:2]
-    Ps = pr.truth()
+    As = pr.log_truth()
     widths = np.full((n, K), np.nan)
     n_tubes = 0
     for c in dict.fromkeys(conf.tolist()):
         sel = np.flatnonzero(conf == c)
         if sel.size >= 2:
-            widths[sel] = tube_widths(T[sel])
+            widths[sel] = tube_widths(T[sel], log=True)
             n_tubes += 1
-    dgeo = np.stack([distance_to_geodesic(T[i], Ps)[0] for i in range(n)])      # (n, K)
+    dgeo = np.stack([distance_to_geodesic(T[i], As, log=True)[0] for i in range(n)])   # (n, K)
     group = default_colour(pr, group_by, owner)
     gvals = (np.array(["all"] * n) if group is None
              else pr.meta[group].astype(str).to_numpy()[R["first_index"]])
@@ -273,14 +273,14 @@ def tube_analysis(logp, meta=None, labels=None, *, n_grid: int = 21,
     means, radii = {}, {}
     for lv in levels:
         sel = np.flatnonzero(gvals == lv)
-        means[lv] = mean_trajectory(T[sel])
-        radii[lv] = np.max(np.stack([np.atleast_1d(distance(T[i], means[lv])) for i in sel]),
-                           axis=0)
+        means[lv] = mean_trajectory(T[sel], log=True)
+        radii[lv] = np.max(np.stack([np.atleast_1d(distance(T[i], means[lv], log=True))
+                                     for i in sel]), axis=0)
     normalised = {}
     for a in range(len(levels)):
         for b in range(a + 1, len(levels)):
             la, lb = levels[a], levels[b]
-            d = np.atleast_1d(distance(means[la], means[lb]))
+            d = np.atleast_1d(distance(means[la], means[lb], log=True))
             with np.errstate(divide="ignore", invalid="ignore"):
                 normalised[f"{la} vs {lb}"] = 2 * d / (radii[la] + radii[lb])
     finite_w = widths[np.isfinite(widths)]
