@@ -17,7 +17,7 @@ from pathlib import Path
 __all__ = ["default_cache_dir", "cache_key", "cache_load", "cache_store"]
 
 #: Bump when the meaning of a cached entry changes (training loop, data split, ...).
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def default_cache_dir() -> Path:

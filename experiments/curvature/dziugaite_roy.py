@@ -40,9 +40,8 @@ import numpy as np
 from hyperribbon.theory import InvalidArgument
 
 from ._flat import batched_logits, flat_params, flat_spec, logits_at
-from ._kl import kl_inverse_upper
 
-__all__ = ["DRSettings", "DRResult", "kl_diagonal", "bound_complexity", "optimise_posterior",
+__all__ = ["DRSettings", "DRResult", "kl_diagonal", "prior_precision", "bound_complexity", "optimise_posterior",
            "monte_carlo_error", "dziugaite_roy_bound"]
 
 LOG2 = math.log(2.0)
@@ -128,22 +127,37 @@ def kl_diagonal(mu, log_std, w0, prior_var: float) -> float:
                         + p * math.log(lam) - 2 * ls.sum()))
 
 
-def bound_complexity(kl: float, j: int, n: int, delta: float) -> float:
-    r"""B = (KL + 2 log j + log(π²n/(6δ)))/(n − 1), the right-hand side of Thm 4.7.1 with the
-    union bound over the prior-scale index j ≥ 1 (δ_j = 6δ/(π²j²)).
+def prior_precision(j: int, b: float, c: float) -> float:
+    """ε_j = 1/λ_j = e^{j/b}/c: the prior precision of grid point j (prior variance
+    λ_j = c·e^{−j/b}); the grid of :func:`hyperribbon.theory.networks.pac_bayes.prior_grid`
+    with its constant 1/c."""
+    from hyperribbon.theory.networks.pac_bayes import prior_grid
+    return prior_grid(int(j), float(b), 1.0 / float(c))
+
+
+def bound_complexity(kl: float, j: int, n: int, delta: float, b: float = 100.0,
+                     c: float = 0.1) -> float:
+    r"""B = (KL + 2 log j + log(π²n/(6δ)))/(n − 1): the right-hand side of Thm 4.7.1 with the
+    union bound over the prior-scale index j ≥ 1 (δ_j = 6δ/(π²j²)), through
+    :func:`~hyperribbon.theory.networks.pac_bayes.budget` and
+    :func:`~hyperribbon.theory.networks.pac_bayes.union_bound_penalty`.
 
     Examples
     --------
     >>> import math
-    >>> B = bound_complexity(10.0, 1, 101, 0.05)
-    >>> abs(B - (10 + math.log(math.pi**2 * 101 / 0.3)) / 100) < 1e-15
+    >>> B = bound_complexity(10.0, 3, 101, 0.05)
+    >>> abs(B - (10 + 2 * math.log(3) + math.log(math.pi**2 * 101 / 0.3)) / 100) < 1e-13
     True
     """
-    if not isinstance(j, (int, np.integer)) or j < 1:
+    from hyperribbon.theory.networks.pac_bayes import budget, union_bound_penalty
+    if not isinstance(j, (int, np.integer)) or isinstance(j, bool) or j < 1:
         raise InvalidArgument("j", "bound_complexity", "be an integer ≥ 1", j)
-    if not isinstance(n, (int, np.integer)) or n < 2:
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 2:
         raise InvalidArgument("n", "bound_complexity", "be an integer ≥ 2", n)
-    return (float(kl) + 2 * math.log(int(j)) + math.log(math.pi ** 2 * n / (6 * delta))) / (n - 1)
+    eps = prior_precision(j, b, c)
+    extra = union_bound_penalty(eps, float(b), 1.0 / float(c), int(n), float(delta)) \
+        - math.log(n / delta)
+    return budget(float(kl), int(n), float(delta), max(extra, 0.0))
 
 
 @dataclass
@@ -276,22 +290,23 @@ def dziugaite_roy_bound(model, X, y, w0, settings: DRSettings = DRSettings(), X_
         Monte-Carlo draws; ``bound_pinsker`` is the same with Pinsker's relaxation
         ê + sqrt(B/2) in place of the kl inversion (never smaller).
     """
+    from hyperribbon.theory.networks.pac_bayes import kl_inverse
     n = int(X.shape[0])
     mean, ls, lam, hist = optimise_posterior(model, X, y, w0, settings, progress)
     w0n = w0.detach().double().numpy()
     jc = settings.b * math.log(settings.c / lam)
     best = None
     for j in sorted({max(1, math.floor(jc)), max(1, math.ceil(jc))}):
-        lam_j = settings.c * math.exp(-j / settings.b)
+        lam_j = 1.0 / prior_precision(j, settings.b, settings.c)
         kl = kl_diagonal(mean, ls, w0n, lam_j)
-        B = bound_complexity(kl, j, n, settings.delta)
+        B = bound_complexity(kl, j, n, settings.delta, settings.b, settings.c)
         if best is None or B < best[2]:
             best = (j, lam_j, B, kl)
     j, lam_j, B, kl = best
     m = int(settings.mc_samples)
     e_mc = monte_carlo_error(model, mean, ls, X, y, m, settings.seed + 1)
-    e_up = kl_inverse_upper(e_mc, math.log(2 / settings.delta_prime) / m)
-    bound = kl_inverse_upper(e_up, B)
+    e_up = kl_inverse(e_mc, math.log(2 / settings.delta_prime) / m)
+    bound = kl_inverse(e_up, B)
     test = None
     if X_test is not None:
         test = monte_carlo_error(model, mean, ls, X_test, y_test, max(1, m // 4),

@@ -100,12 +100,12 @@ def build_network(arch: str, in_shape, classes: int, width: int | None = None, s
         if width is not None and (not isinstance(width, (int, np.integer)) or width < 1):
             raise InvalidArgument("width", owner, "be a positive integer or None", width)
         d = int(math.prod(in_shape))
-        layers = [nn.Flatten()]
-        for w in plain_hidden(arch, width):
-            layers += [nn.Linear(d, w, bias=bool(bias)), nn.ReLU()]
-            d = w
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(int(seed))
+            layers = [nn.Flatten()]
+            for w in plain_hidden(arch, width):
+                layers += [nn.Linear(d, w, bias=bool(bias)), nn.ReLU()]
+                d = w
             model = nn.Sequential(*layers, nn.Linear(d, int(classes), bias=bool(bias)))
         return model.float().train()
     from hyperribbon.experiments.networks import build_model
