@@ -22,7 +22,7 @@ __all__ = [
     # spectra (numpy/scipy)
     "Spectrum", "full_spectrum", "top_eigenvalues", "spectrum_from_values",
     # traces and densities (numpy/scipy)
-    "kfac_spectrum",
+    "kfac_spectrum", "gram_curvature_spectrum",
     "TraceEstimate", "hutchinson_trace", "hutchpp_trace",
     "SpectralDensity", "spectral_density",
     # correlation spectra (torch)
@@ -39,7 +39,7 @@ _WHERE = {
     "dense_curvature": "dense", "flat_parameters": "dense",
     "Spectrum": "spectrum", "full_spectrum": "spectrum", "top_eigenvalues": "spectrum",
     "spectrum_from_values": "spectrum",
-    "kfac_spectrum": "kfac",
+    "kfac_spectrum": "kfac", "gram_curvature_spectrum": "gram_curvature",
     "TraceEstimate": "trace", "hutchinson_trace": "trace", "hutchpp_trace": "trace",
     "SpectralDensity": "density", "spectral_density": "density",
     "correlation_spectra": "correlations", "input_correlation_spectrum": "correlations",

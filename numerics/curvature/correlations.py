@@ -162,36 +162,17 @@ def _jacobian_spectra(model, X, names, tensors, logits, sum_of_logits, max_bytes
             parts.append(J.sum(dim=1, keepdim=True))
         return torch.cat(parts, dim=1).to(torch.float64)                     # (b, r, p)
 
-    starts = list(range(0, n, block))
-    blocks = [slice(s, min(n, s + block)) for s in starts]
-    use_gram = n <= p
-    if use_gram:
-        K = np.zeros((r, n, n))
-    else:
-        K = np.zeros((r, p, p))
-    iterator = range(len(blocks))
-    if progress:
-        from tqdm.auto import tqdm
+    from ._gram import blocked_gram
 
-        iterator = tqdm(iterator, desc="logit Jacobians")
-    for a in iterator:
-        Ja = jac(blocks[a])
-        if not use_gram:
-            K += torch.einsum("bip,biq->ipq", Ja, Ja).numpy()
-            continue
-        K[:, blocks[a], blocks[a]] = torch.einsum("aip,bip->iab", Ja, Ja).numpy()
-        for b in range(a + 1, len(blocks)):
-            Jb = jac(blocks[b])
-            cross = torch.einsum("aip,bip->iab", Ja, Jb).numpy()
-            K[:, blocks[a], blocks[b]] = cross
-            K[:, blocks[b], blocks[a]] = np.transpose(cross, (0, 2, 1))
+    K, via = blocked_gram(jac, n, r, p, block, joint=False, progress=progress,
+                          desc="logit Jacobians")
     out = {}
     for i, which in enumerate(rows):
         key = f"logit_jacobian/{which}"
         label = (f"E[dz_{which}/dw dz_{which}/dwᵀ]" if which != "sum"
                  else "E[d(Σz)/dw d(Σz)/dwᵀ]")
         out[key] = _gram_eigh(K[i], p, n, eps, label,
-                              {"via": "gram n×n" if use_gram else "p×p", "block": block})
+                              {"via": "gram n×n" if via == "gram" else "p×p", "block": block})
     return out
 
 
