@@ -35,6 +35,9 @@ MATRICES = ("S1y", "S1w", "S1", "P")
 MP_DPS = 60
 MP_MAX_N = 120
 STRUCTURED_MAX_WIDTH = 20_000
+#: The dense float64 rung forms n×n matrices and calls eigvalsh (O(n³)): refused (precision
+#: exhausted, i.e. an ``undecided`` rung) beyond this n, before allocating.
+FLOAT64_MAX_N = 8192
 
 
 def _desc(v):
@@ -170,6 +173,9 @@ class ExactOracle:
     # ------------------------------------------------------------------ rungs
     @staticmethod
     def _float64(problem, matrix, diagonal=None) -> Measured:
+        if problem.n > FLOAT64_MAX_N:
+            raise PrecisionExhausted(f"the dense float64 rung is limited to n ≤ {FLOAT64_MAX_N} "
+                                     f"(n×n matrices, O(n³) eigvalsh); n = {problem.n}")
         m = pca_matrices(problem)
         if diagonal is not None:
             A = m.S1y + np.diag(diagonal)
@@ -181,6 +187,9 @@ class ExactOracle:
 
     @staticmethod
     def _structured(problem, matrix, diagonal=None) -> Measured:
+        if problem.n > FLOAT64_MAX_N:
+            raise PrecisionExhausted(f"the structured rung is limited to n ≤ {FLOAT64_MAX_N} "
+                                     f"(O(n³) Jacobi); n = {problem.n}")
         try:
             from . import accurate_eig
         except ImportError as exc:  # pragma: no cover - only while the module is missing

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hyperribbon.theory.linear_models import gd_closed_forms as cf
+from hyperribbon.theory.domains import check_allocation
 from hyperribbon.theory.errors import InvalidArgument
 from hyperribbon.theory.linear_models.problems import LinearGDProblem, Normalization
 
@@ -95,6 +96,8 @@ def pca_matrices(problem: LinearGDProblem) -> PCAMatrices:
     if not isinstance(problem, LinearGDProblem):
         raise InvalidArgument("problem", "pca_matrices", "be a LinearGDProblem",
                               type(problem).__name__)
+    check_allocation(2.0 * float(problem.n) ** 2, "problem", "pca_matrices", problem.n,
+                     what="the n×n matrices T·P1^y(T) (and a rotation) for this n")
     s, T = problem.s, problem.T
     sw = cf.sigma_w_eigenvalues(s, problem.alpha, problem.sigma_w2, T)
     S1y = cf.target_gramian(s, problem.yhat, T)

@@ -96,7 +96,7 @@ from hyperribbon.theory._validate import as_float, as_int
 from hyperribbon.theory.errors import InvalidArgument
 from hyperribbon.theory.linear_models.problems import LinearGDProblem
 
-__all__ = ["AXES", "QUANTITIES", "EXPECTATIONS", "PhaseDiagram", "phase_diagram",
+__all__ = ["AXES", "QUANTITIES", "EXPECTATIONS", "PhaseDiagram", "phase_diagram", "resolved_count",
            "log_integer_grid", "grid_point_matrices", "dimensionality", "point_dimensionality",
            "monte_carlo_dimensionality", "bound_dimensionality", "bound_5_2_3_profiles"]
 
@@ -189,7 +189,10 @@ def bound_5_2_3_profiles(lam, c: float, alpha: float, T, q) -> np.ndarray:
     q = np.asarray(q, dtype=float)
     q = q.reshape(q.shape + (1,))
     extra = q.ndim - 2
-    rho = cf.rho_thesis(float(lam[0]), float(lam[-1]))
+    # ln κ from the slope (exact even where λ_n underflows), else from the spectrum's ends
+    log_kappa = (c * (n - 1) if c is not None and math.isfinite(c)
+                 else math.log(float(lam[0])) - math.log(float(lam[-1])))
+    rho = cf.rho_from_log_kappa(log_kappa)
     idx = np.arange(1, n + 1, dtype=float)
     ks = np.minimum(np.log(2.0 * T * alpha) / (2.0 * c), n / 2.0)
     k = np.maximum(np.floor(ks), 1.0)
@@ -239,7 +242,7 @@ def bound_dimensionality(problem: LinearGDProblem, fraction: float = 0.95,
         raise InvalidArgument("rule", owner, "be 'certified' or 'profile'", rule)
     p = problem
     if (p.c is None or p.alpha * p.lambda1 >= 1.0 or p.y_norm2 <= 0
-            or 2 * p.T * p.alpha < math.exp(2 * p.c)):
+            or math.log(2 * p.T * p.alpha) < 2 * p.c):
         return float("nan")
     q = p.sigma_w2 / (p.alpha * p.y_norm2)
     u = bound_5_2_3_profiles(p.lam, p.c, p.alpha, [p.T], [q])[0]
@@ -526,9 +529,9 @@ def phase_diagram(T, c, ratio, *, alpha=0.9, n=None, d=None, batch=None, fractio
                               quantities)
     if spectrum is not None:
         lam_user = np.sort(np.asarray(spectrum, dtype=float).ravel())[::-1]
-        if lam_user.size < 2 or not np.all(np.isfinite(lam_user)) or lam_user[-1] <= 0:
-            raise InvalidArgument("spectrum", owner, "be ≥ 2 finite positive eigenvalues",
-                                  spectrum)
+        if lam_user.size < 2 or not np.all(np.isfinite(lam_user)) or lam_user[-1] < _TINY:
+            raise InvalidArgument("spectrum", owner, "be ≥ 2 finite positive eigenvalues, each "
+                                  "a normal float64 (≥ 2^-1022)", spectrum)
         if n.size != 1 or int(n[0]) != lam_user.size:
             raise InvalidArgument("n", owner, f"equal len(spectrum) = {lam_user.size} (or be "
                                   "None)", n.tolist())
@@ -604,12 +607,16 @@ def _diagonals(lam, alpha, T, batch, sigma_w2, weight_decay):
     """Diagonal pieces shared by every draw and ratio: s, λ̃/T, diag K_T, the σw + SGD diagonal
     of P1 per batch size, and the weight-decay shrink factor of the targets."""
     lam_dyn = lam + weight_decay
-    shrink = lam / lam_dyn
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shrink = np.where(lam_dyn > 0, lam / lam_dyn, 1.0)         # λ/(λ + 0) → 1 as λ → 0
     s = alpha * lam_dyn
     Tf = T.astype(float)[:, None]
     one_minus_a2 = s * (2.0 - s)                                       # 1 − a², exact
-    lt = cf.one_minus_power(s[None, :], 2 * Tf) / one_minus_a2 / Tf   # λ̃_i/T, (m_T, m)
-    kT = cf.one_minus_power(s[None, :], Tf) / (Tf * s)                # (K_T)_ii
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lt = cf.one_minus_power(s[None, :], 2 * Tf) / one_minus_a2 / Tf   # λ̃_i/T, (m_T, m)
+        kT = cf.one_minus_power(s[None, :], Tf) / (Tf * s)                # (K_T)_ii
+    lt = np.where(s[None, :] > 0, lt, 1.0)         # the limits s → 0 (λ_i = 0): a = 1 for all t
+    kT = np.where(s[None, :] > 0, kT, 1.0)
     init = sigma_w2 * lam * lt                                         # σw part of P1, mean
     noise = np.zeros((batch.size,) + lt.shape)                         # SGD part (diagonal)
     if np.any(np.isfinite(batch)):
@@ -664,10 +671,48 @@ def grid_point_matrices(T: int, c=None, ratio: float = 1.0, *, alpha: float = 0.
             * sigma_star}
 
 
+def resolved_count(lam, T_max: float, ratio_max: float, sigma_w2: float, alpha: float,
+                   batch_min: float, z2_max: float) -> int:
+    r"""How many leading eigen-directions of K can matter to :math:`\dim_f`.
+
+    Direction i adds at most :math:`\lambda_i(\sigma_w^2 + \sigma_*^2z_i^2 + \alpha/b)` to the
+    trace of P(T) or P1(T) (each time average is ≤ its t = 0 term, the SGD term ≤ αλ_i/b), while
+    the trace is at least :math:`P_{11} \ge \sigma_w^2\lambda_1/T`. Directions with
+
+    .. math:: \lambda_i/\lambda_1 < \varepsilon^2 / \big(n\,T\,(1 + (\sigma_*/\sigma_w)^2
+       z_{\max}^2 + \alpha/(b\sigma_w^2))\big)
+
+    together hold less than :math:`\varepsilon^2` of the variance — far below the dense
+    eigensolver's own :math:`n\varepsilon` — so they are left out of the eigenproblems
+    (Ky Fan: the explained fractions move by less than that). This is what lets a very sloppy
+    spectrum (λ_i below the float64 range, e.g. c = 20, n = 50) be evaluated at all.
+    """
+    lam = np.asarray(lam, dtype=float)
+    n = lam.size
+    eps = float(np.finfo(float).eps)
+    with np.errstate(over="ignore"):
+        denom = n * float(T_max) * (1.0 + ratio_max ** 2 * z2_max
+                                    + (alpha / (batch_min * sigma_w2) if math.isfinite(batch_min)
+                                       else 0.0))
+    thr = float(lam[0]) * eps * eps / denom if math.isfinite(denom) else 0.0
+    k = int(np.count_nonzero(lam >= max(thr, _TINY)))
+    return max(k, 1)
+
+
+_TINY = float(np.finfo(np.float64).tiny)
+
+
 def _block(lam, c, alpha, T, ratio, batch, fraction, expectation, draws, seed, sigma_w2,
            weight_decay, quantities):
     """All (batch, ratio, T[, draw]) values of one spectrum and step size."""
-    m = lam.size
+    lam_full = lam
+    m_full = lam.size
+    z_full = (np.stack([np.random.default_rng(seed + k).standard_normal(m_full)
+                        for k in range(draws)]) if expectation == "draws" else None)
+    z2_max = float(np.max(z_full ** 2)) if z_full is not None else 1.0
+    m = resolved_count(lam_full, float(T.max()), float(ratio.max()), sigma_w2, alpha,
+                       float(np.min(batch)), z2_max)
+    lam = lam_full[:m]
     s, lt, kT, diag1, shrink = _diagonals(lam, alpha, T, batch, sigma_w2, weight_decay)
     Tf = T.astype(float)[:, None]
     r2 = (ratio ** 2) * sigma_w2                                       # σ*² per ratio
@@ -684,11 +729,11 @@ def _block(lam, c, alpha, T, ratio, batch, fraction, expectation, draws, seed, s
                                            fraction).astype(float)
         if "P1" in want:
             out["mean_P1"] = dimensionality(p1, fraction).astype(float)
-        y2 = np.broadcast_to((r2 * lam.sum())[:, None], (ratio.size, T.size))   # E‖y‖² (5.2.11)
-        out.update(_bound_block(lam, c, alpha, T, y2.T, sigma_w2, fraction, want, bound_ok,
+        y2 = np.broadcast_to((r2 * lam_full.sum())[:, None], (ratio.size, T.size))  # E‖y‖²
+        out.update(_bound_block(lam_full, c, alpha, T, y2.T, sigma_w2, fraction, want, bound_ok,
                                 batch.size, ""))
         return out, 0
-    z = np.stack([np.random.default_rng(seed + k).standard_normal(m) for k in range(draws)])
+    z = z_full[:, :m]
     u = z * (np.sqrt(lam) * shrink)                                    # ŷ/σ*, (D, m)
     Lg = _log_a_products(s)                                            # shared over T
     need_P, need_P1 = "P" in want, "P1" in want
@@ -725,9 +770,12 @@ def _block(lam, c, alpha, T, ratio, batch, fraction, expectation, draws, seed, s
         out["mean_P"], out["draws_P"] = res_P.mean(axis=-1), res_P.astype(float)
     if need_P1:
         out["mean_P1"], out["draws_P1"] = res_P1.mean(axis=-1), res_P1.astype(float)
-    y2 = r2[:, None, None] * np.sum(u ** 2, axis=1)[None, None, :]       # ‖y‖², (R, 1, D)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shrink_full = np.where(lam_full > 0, lam_full / (lam_full + weight_decay), 0.0)
+    u_full = z_full * (np.sqrt(lam_full) * shrink_full)                # every direction
+    y2 = r2[:, None, None] * np.sum(u_full ** 2, axis=1)[None, None, :]  # ‖y‖², (R, 1, D)
     y2 = np.broadcast_to(y2, (ratio.size, T.size, draws)).transpose(1, 0, 2)   # (T, R, D)
-    out.update(_bound_block(lam, c, alpha, T, y2, sigma_w2, fraction, want, bound_ok,
+    out.update(_bound_block(lam_full, c, alpha, T, y2, sigma_w2, fraction, want, bound_ok,
                             batch.size, "draws"))
     return out, solves
 
@@ -743,12 +791,12 @@ def _bound_block(lam, c, alpha, T, y2, sigma_w2, fraction, want, ok, n_batch, mo
     for name in names:
         vals = np.full(shape, np.nan)
         if np.any(ok):
-            with np.errstate(divide="ignore"):
-                q = np.where(y2 > 0, sigma_w2 / (alpha * y2), np.inf)
+            with np.errstate(divide="ignore", over="ignore"):
+                q = np.where(y2 > 0, sigma_w2 / (alpha * y2), np.inf)   # inf: no bound
             u = bound_5_2_3_profiles(lam, c, alpha, T, q)              # (T, R[, D], n)
             k = _certified(u, fraction) if name == "bound" else dimensionality(u, fraction)
             k = np.where(np.isfinite(q), k, np.nan).astype(float)
-            applicable = 2.0 * T * alpha >= math.exp(2.0 * c)          # k* ≥ 1
+            applicable = np.log(2.0 * T * alpha) >= 2.0 * c            # k* ≥ 1 (in logs)
             k[~applicable] = np.nan
             k = np.moveaxis(k, 0, 1)                                   # (R, T[, D])
             vals[ok] = k[None]
@@ -772,8 +820,10 @@ def _core_stack(s: np.ndarray, L: np.ndarray, T: np.ndarray) -> np.ndarray:
     cancellation-free as :func:`hyperribbon.theory.linear_models.gd_closed_forms.target_gramian`."""
     u = s[:, None] + s[None, :] - s[:, None] * s[None, :]
     Tf = T.astype(float)[:, None, None]
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         out = -np.expm1(Tf * L[None]) / u[None]
+    if np.any(u == 0):                              # a_i a_j = 1 (λ_i = λ_j = 0): Σ_t 1 = T
+        out = np.where(u[None] == 0, Tf, out)
     neg = (1.0 - u) < 0
     if np.any(neg):
         x = (1.0 - u)[neg]
