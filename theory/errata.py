@@ -45,16 +45,30 @@ def _e1():
 
 
 def _e2():
-    # E[r0 r0ᵀ] for w0 ~ N(0, σ² I_d): exactly σ² XXᵀ = nσ² K, not σ² K (K = XXᵀ/n).
+    # Both halves of E2 for X = I₂ (n = d = 2), K = XXᵀ/n:
+    # (a) E[r0 r0ᵀ] for w0 ~ N(0, σ² I_d): exactly σ² XXᵀ = nσ² K, not σ² K;
+    # (b) E‖y‖² for y = Xw*, w* ~ N(0, σ*² I_d): exactly σ*² tr(XXᵀ) = nσ*² tr K, not σ*² tr K,
+    #     recomputed exactly and by Monte-Carlo (N draws, seeded).
     X = np.array([[1.0, 0.0], [0.0, 1.0]])
-    n, sigma2 = X.shape[0], 1.0
+    n, sigma2, sigma_star2 = X.shape[0], 1.0, 1.0
     K = X @ X.T / n
     exact = sigma2 * X @ X.T                          # E[X w0 w0ᵀ Xᵀ] with E[w0w0ᵀ] = σ²I
     as_written = sigma2 * K
-    fails = not np.allclose(exact, as_written)
-    corrected = np.allclose(exact, (n * sigma2) * K)  # convention: σ_w² := n·(per-weight var.)
-    return ("fails" if fails else "holds"), ("holds" if corrected else "fails"), \
-        f"X = I₂: E[Xw0w0ᵀXᵀ] = {exact[0, 0]:g}·I but σ_w²K = {as_written[0, 0]:g}·I"
+    fails_a = not np.allclose(exact, as_written)
+    holds_a = np.allclose(exact, (n * sigma2) * K)    # convention: σ_w² := n·(per-weight var.)
+    y2_exact = sigma_star2 * float(np.trace(X @ X.T))           # E‖Xw*‖² = σ*² tr(XXᵀ)
+    y2_written, y2_corrected = sigma_star2 * float(np.trace(K)), n * sigma_star2 * float(np.trace(K))
+    N = 100_000
+    w = np.sqrt(sigma_star2) * np.random.default_rng(0).standard_normal((N, X.shape[1]))
+    y2 = np.sum((w @ X.T) ** 2, axis=1)
+    mc, se = float(y2.mean()), float(y2.std(ddof=1) / np.sqrt(N))
+    fails_b = abs(y2_exact - y2_written) > 0 and abs(mc - y2_written) > 10 * se
+    holds_b = y2_exact == y2_corrected and abs(mc - y2_corrected) <= 5 * se
+    return ("fails" if fails_a and fails_b else "holds"), \
+        ("holds" if holds_a and holds_b else "fails"), \
+        (f"X = I₂: E[Xw0w0ᵀXᵀ] = {exact[0, 0]:g}·I but σ_w²K = {as_written[0, 0]:g}·I; "
+         f"E‖y‖² = {y2_exact:g} exactly (Monte-Carlo {mc:.4f} ± {se:.4f}, N = {N}) but "
+         f"σ*² tr K = {y2_written:g}; nσ*² tr K = {y2_corrected:g}")
 
 
 def _e3():
@@ -176,7 +190,8 @@ ERRATA = (
             "E‖y‖² = nσ*² tr K for w* ~ N(0, σ*²I)).",
             "hyperribbon reads σw² (and σ*²) as prediction-space variances: Cov(Xw0) = σw²K, "
             "i.e. per-weight variance σw²/n; LinearGDProblem.from_data converts explicitly.",
-            "n = d = 2, X = I, per-weight variance 1", _e2),
+            "n = d = 2, X = I, per-weight variances σw² = σ*² = 1 (‖y‖² also by Monte-Carlo, "
+            "100 000 draws, seed 0)", _e2),
     Erratum("E3", "Remark after Lemma 5.2.1",
             "'non-vacuous when cn > ln 4, which ensures that ρ > 1': ρ > 1 holds for every "
             "spectrum since 8λ1/λn − 4 ≥ 4 > 1, so the condition ensures nothing about ρ.",
