@@ -11,11 +11,13 @@ Layout (format ``hyperribbon-sweep/1``; R runs, K checkpoint slots, C classes)::
       metrics/done bool (R, K)   a slot is True only after all of its data was written
       labels/train int64 (N_train,)   labels/test int64 (N_test,)
       runs/status int8 (R,)      0 pending, 1 running, 2 done, 3 diverged (authoritative)
+      runs/seconds float64 (R,)  wall time of the run's task (per run of a batched group)
       runs.csv                   the run factors (one row per run; its status column is a
                                  snapshot refreshed by the driver; open_sweep reads runs/status)
       _state/                    per-task resume states (torch files; deleted when done)
 
-Atomicity: zarr's local store writes every chunk to a temporary file and renames it into place;
+Atomicity: the store is built under a temporary name and renamed into place, so it exists
+complete or not at all. Zarr's local store writes every chunk to a temporary file and renames it into place;
 logp chunks are ``(1, 1, N, C)`` and metric chunks ``(1, K)`` (one run per chunk), so a run's
 task is the only writer of its chunks. The order of writes for a checkpoint is logp (train,
 test) → metrics → ``done``: a killed process leaves at most a slot whose ``done`` is False, which
@@ -27,6 +29,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import shutil
 
 import numpy as np
 
@@ -85,6 +88,9 @@ def create_sweep(path, runs, *, dataset: str, classes: int, y_train, y_test, che
                               checkpoints)
     y_train, y_test = np.asarray(y_train, np.int64), np.asarray(y_test, np.int64)
     r, k = len(runs), int(checkpoints)
+    final, path = str(path), f"{str(path).rstrip(os.sep)}.creating-{os.getpid()}"
+    for stale in glob.glob(f"{glob.escape(final.rstrip(os.sep))}.creating-*"):
+        shutil.rmtree(stale, ignore_errors=True)     # left by a creation that was killed
     root = zarr.open_group(path, mode="w")
     root.attrs.update({"format": FORMAT, "dataset": dataset, "classes": int(classes),
                        "n_train": int(y_train.size), "n_test": int(y_test.size),
@@ -103,11 +109,16 @@ def create_sweep(path, runs, *, dataset: str, classes: int, y_train, y_test, che
     root.create_array("metrics/done", shape=(r, k), chunks=(1, k), dtype="bool",
                       fill_value=False)
     root.create_array("runs/status", shape=(r,), chunks=(1,), dtype="int8", fill_value=0)
+    root.create_array("runs/seconds", shape=(r,), chunks=(1,), dtype="float64",
+                      fill_value=np.nan)
     runs.insert(0, "run_id", np.arange(r))
     runs["status"] = "pending"
     cols = list(RUN_COLUMNS) + [c for c in runs.columns if c not in RUN_COLUMNS]
     _write_csv(runs[cols], os.path.join(path, "runs.csv"))
-    return Sweep(path)
+    if overwrite and os.path.exists(final):
+        shutil.rmtree(final)
+    os.rename(path, final)                           # the store appears complete or not at all
+    return Sweep(final)
 
 
 def _write_csv(df, path):
@@ -190,6 +201,8 @@ class Sweep:
         df = pd.read_csv(os.path.join(self.path, "runs.csv"))
         codes = self.root["runs/status"][:]
         df["status"] = [STATUS[int(c)] for c in codes]
+        if "seconds" in self.root["runs"]:
+            df["seconds"] = self.root["runs/seconds"][:]
         df["n_done"] = self.root["metrics/done"][:].sum(axis=1)
         return df
 
@@ -265,7 +278,7 @@ class Sweep:
         ck = ck[chosen[ck["run_id"].to_numpy()]]
         if only_done:
             ck = ck[ck["done"]]
-        factors = table.drop(columns=["n_done"])
+        factors = table.drop(columns=["n_done", "seconds"], errors="ignore")
         meta = ck.merge(factors, on="run_id", how="left").reset_index(drop=True)
         arr = self.logp(split)
         n, c = arr.shape[2], arr.shape[3]
