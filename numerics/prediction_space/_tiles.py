@@ -19,14 +19,26 @@ should). Work is sub-tiled so that the (nb, tile, tile) batch of inner products 
 
 *Near zero distance.* An inner product :math:`\mathrm{BC}_n` close to 1 carries an absolute
 rounding error of a few :math:`C\varepsilon_w` (working precision), so
-:math:`1-\mathrm{BC}_n` loses its relative accuracy: every (pair, sample) with
-:math:`1 - \mathrm{BC}_n < \tau` (:math:`\tau = 2^{-20}` in float64, :math:`2^{-10}` in float32)
-is recomputed in float64 from the probabilities (or logs) themselves with the cancellation-free
-forms of :mod:`._exact` (:math:`h = \tfrac12\|\sqrt p - \sqrt q\|^2`,
-:math:`\sqrt p-\sqrt q = (p-q)/(\sqrt p+\sqrt q)`, :math:`-\mathrm{log1p}(-h)`,
-:math:`2\arcsin\sqrt{h/2}`). Identical models therefore give exactly 0 and tiny distances keep
-their relative accuracy; elsewhere the relative error of a term is at most about
-:math:`C\varepsilon_w/\tau` (:math:`2\cdot10^{-10}C` in float64). The symmetrised KL and
+:math:`h_n = 1-\mathrm{BC}_n` loses its relative accuracy. Every (pair, sample) with
+:math:`h_n < \tau` (:math:`\tau = 2^{-20}` in float64, :math:`2^{-10}` in float32) is recomputed
+in float64, in two tiers:
+
+1. *centred product*: with a per-sample reference :math:`\rho^n` (the mean of the sub-tile's
+   models) and :math:`\delta_u = \sqrt{p_u} - \sqrt{\rho} = (p_u - \rho)/(\sqrt{p_u} +
+   \sqrt\rho)` (no cancellation, relative error ε of its own size),
+   :math:`h = \tfrac12(\|\delta_u\|^2 + \|\delta_v\|^2) - \delta_u\cdot\delta_v` is one more
+   batched product whose rounding error is :math:`\approx C\varepsilon(\|\delta_u\|^2 +
+   \|\delta_v\|^2)` instead of :math:`C\varepsilon`: accepted where
+   :math:`h \ge 2^{-20}(\|\delta_u\|^2 + \|\delta_v\|^2)`. Confident networks that agree on a
+   sample are all close to its reference, so this tier takes almost every such entry;
+2. *exact*: the rest (identical or nearly identical models, models far from the reference) with
+   the cancellation-free forms of :mod:`._exact` (:math:`h = \tfrac12\|\sqrt p - \sqrt q\|^2`,
+   :math:`\sqrt p-\sqrt q = (p-q)/(\sqrt p+\sqrt q)`).
+
+The terms are then :math:`-\mathrm{log1p}(-h)` and :math:`2\arcsin\sqrt{h/2}`. Identical models
+therefore give exactly 0 and tiny distances keep their relative accuracy; elsewhere the relative
+error of a term is at most about :math:`C\varepsilon_w/\tau`, i.e. :math:`C\varepsilon\,2^{20}
+\approx 2\cdot10^{-10}C` in float64. The symmetrised KL and
 Euclidean tiles are matrix products (:math:`h_u + h_v - P_uL_v^\top - L_uP_v^\top`,
 :math:`\|p_u\|^2 + \|p_v\|^2 - 2p_u\cdot p_v`); a pair whose result is below
 :math:`2^{-20}` times the size of those terms is recomputed exactly, term by term.
@@ -56,6 +68,7 @@ DEFAULT_SAMPLE_BLOCK = {torch.float32: 16, torch.float64: 32}
 _TINY = {torch.float32: 2.0 ** -100, torch.float64: 2.0 ** -1000}
 _TINY_ENTRY = {torch.float32: 2.0 ** -60, torch.float64: 2.0 ** -500}
 NEAR = {torch.float32: 2.0 ** -10, torch.float64: 2.0 ** -20}
+CENTRED = 2.0 ** -20
 PAIR_NEAR = 2.0 ** -20
 SUBTILE = 128
 
@@ -180,7 +193,7 @@ def tile(a: dict, b: dict, *, sample_block: int | None = None, n_threads: int | 
 
     def run(ij):
         i, j = ij
-        exact = _Exact(a, b, i, j, metric)
+        exact = _Exact(a, b, i, j, metric, symmetric and i == j)
         out[i:i + SUBTILE, j:j + SUBTILE] = kernel(S[:, i:i + SUBTILE],
                                                    St[:, :, j:j + SUBTILE], N, nb, exact).numpy()
 
@@ -203,34 +216,72 @@ def _mirror(out: np.ndarray) -> np.ndarray:
 class _Exact:
     """Exact float64 recomputation of chosen (sample, pair) entries of a sub-tile."""
 
-    def __init__(self, a, b, i0, j0, metric):
+    def __init__(self, a, b, i0, j0, metric, diagonal=False):
         self.a, self.b, self.i0, self.j0, self.metric = a, b, i0, j0, metric
+        self.diagonal = diagonal            # a sub-tile of a model block with itself
 
     def _xy(self, s, i, j):
         x = self.a["X"][self.i0 + i, s].astype(np.float64, copy=False)
         y = self.b["X"][self.j0 + j, s].astype(np.float64, copy=False)
         return x, y
 
-    def terms(self, s, i, j) -> np.ndarray:
-        """Per-sample distance terms of entries (sample s, pair (i, j))."""
-        x, y = self._xy(s, i, j)
-        return _exact.terms(x, y, self.metric, self.a["log"])
-
     def log_bc(self, s, i, j) -> np.ndarray:
         x, y = self._xy(s, i, j)
         return _exact.log_bc(x, y, self.a["log"])
 
+    def centred(self, ss: np.ndarray, ba: int, bb: int):
+        """Dense :math:`h = \tfrac12(\|\delta_u\|^2 + \|\delta_v\|^2) - \delta_u\cdot\delta_v`
+        for samples ``ss`` and all pairs of the sub-tile, and its scale
+        :math:`\|\delta_u\|^2 + \|\delta_v\|^2`: two (ks, ba, bb) float64 tensors."""
+        log = self.a["log"]
+        xa = self.a["X"][self.i0:self.i0 + ba, ss].astype(np.float64, copy=False)
+        xb = self.b["X"][self.j0:self.j0 + bb, ss].astype(np.float64, copy=False)
+        delta = _centre(np.concatenate([xa, xb]), log)                # (ba + bb, ks, C)
+        da = torch.from_numpy(np.ascontiguousarray(delta[:ba].transpose(1, 0, 2)))
+        db = torch.from_numpy(np.ascontiguousarray(delta[ba:].transpose(1, 2, 0)))
+        na, nb = (da * da).sum(2), (db * db).sum(1)
+        size = na[:, :, None] + nb[:, None, :]
+        return 0.5 * size - torch.bmm(da, db), size
 
-def _near_entries(g: torch.Tensor, s0: int, exact: _Exact, acc: torch.Tensor, sign: float):
-    """Replace entries with 1 − BC < τ by 1 in ``g`` and add their exact terms to ``acc``."""
+
+def _centre(x: np.ndarray, log: bool) -> np.ndarray:
+    """:math:`\delta = \sqrt p - \sqrt\rho` of (K, ks, C) models, per sample around the mean of
+    the models or the vertex at its argmax, whichever leaves the models closer (median
+    :math:`\|\delta\|^2`); computed without cancellation (:func:`._exact.sqrt_diff`)."""
+    K = x.shape[0]
+    mean = _exact.logsumexp(x, 0) - np.log(K) if log else x.mean(axis=0)
+    top = mean.argmax(axis=-1)
+    hot = np.arange(x.shape[-1]) == top[:, None]
+    vertex = np.where(hot, 0.0, -np.inf) if log else hot.astype(np.float64)
+    dm = _exact.sqrt_diff(x, mean[None], log)
+    dv = _exact.sqrt_diff(x, vertex[None], log)
+    use_vertex = np.median(np.einsum("kmc,kmc->km", dv, dv), axis=0) < \
+        np.median(np.einsum("kmc,kmc->km", dm, dm), axis=0)
+    return np.where(use_vertex[None, :, None], dv, dm)
+
+
+def _near_entries(g: torch.Tensor, s0: int, exact: _Exact, acc: torch.Tensor, metric: str):
+    """Replace entries with 1 − BC < τ by 1 in ``g`` and add their accurate terms to ``acc``
+    (d_B: the log-coefficients log1p(−h); d_G: the angles 2 arcsin √(h/2))."""
     near = g > 1.0 - NEAR[g.dtype]
     if not bool(near.any()):
         return
-    s, i, j = (t.numpy() for t in near.nonzero(as_tuple=True))
-    t = exact.terms(s + s0, i, j)
-    g[near] = 1.0
-    acc.index_put_((torch.from_numpy(i), torch.from_numpy(j)),
-                   torch.from_numpy(sign * t), accumulate=True)
+    ss = near.flatten(1).any(1).nonzero().squeeze(1)
+    h, size = exact.centred(ss.numpy() + s0, g.shape[1], g.shape[2])
+    mask = near[ss]
+    bad = mask & ~(h >= CENTRED * size)
+    if exact.diagonal:                       # a model and itself: h = 0 exactly
+        idx = torch.arange(min(h.shape[1], h.shape[2]))
+        h[:, idx, idx] = 0.0
+        bad[:, idx, idx] = False
+    if bool(bad.any()):
+        s, i, j = bad.nonzero(as_tuple=True)
+        x, y = exact._xy(ss[s].numpy() + s0, i.numpy(), j.numpy())
+        h[s, i, j] = torch.from_numpy(_exact.half_chord2(x, y, exact.a["log"]))
+    h.clamp_(0.0, 0.5)
+    t = torch.log1p(-h) if metric == "bhattacharyya" else 2.0 * torch.asin(torch.sqrt(h / 2.0))
+    acc.add_(torch.where(mask, t, torch.zeros((), dtype=torch.float64)).sum(0))
+    g.masked_fill_(near, 1.0)
 
 
 def _bhattacharyya(S, St, N, nb, exact) -> torch.Tensor:
@@ -243,7 +294,7 @@ def _bhattacharyya(S, St, N, nb, exact) -> torch.Tensor:
         k = min(nb, N - s0)
         g = G[:k]
         torch.bmm(S[s0:s0 + k], St[s0:s0 + k], out=g)
-        _near_entries(g, s0, exact, acc, -1.0)               # log BC_n = −(−log BC_n)
+        _near_entries(g, s0, exact, acc, "bhattacharyya")    # adds log BC_n = log1p(−h)
         torch.prod(g, 0, out=P)
         bad = P < tiny
         if bool(bad.any()):
@@ -269,7 +320,7 @@ def _geodesic(S, St, N, nb, exact) -> torch.Tensor:
         k = min(nb, N - s0)
         g = G[:k]
         torch.bmm(S[s0:s0 + k], St[s0:s0 + k], out=g)
-        _near_entries(g, s0, exact, acc, 1.0)
+        _near_entries(g, s0, exact, acc, "geodesic")
         g.clamp_(max=1.0).acos_()
         acc.add_(g.sum(0, dtype=torch.float64))
     return acc
