@@ -230,7 +230,7 @@ class _Exact:
         return _exact.log_bc(x, y, self.a["log"])
 
     def centred(self, ss: np.ndarray, ba: int, bb: int):
-        """Dense :math:`h = \tfrac12(\|\delta_u\|^2 + \|\delta_v\|^2) - \delta_u\cdot\delta_v`
+        r"""Dense :math:`h = \tfrac12(\|\delta_u\|^2 + \|\delta_v\|^2) - \delta_u\cdot\delta_v`
         for samples ``ss`` and all pairs of the sub-tile, and its scale
         :math:`\|\delta_u\|^2 + \|\delta_v\|^2`: two (ks, ba, bb) float64 tensors."""
         log = self.a["log"]
@@ -245,7 +245,7 @@ class _Exact:
 
 
 def _centre(x: np.ndarray, log: bool) -> np.ndarray:
-    """:math:`\delta = \sqrt p - \sqrt\rho` of (K, ks, C) models, per sample around the mean of
+    r""":math:`\delta = \sqrt p - \sqrt\rho` of (K, ks, C) models, per sample around the mean of
     the models or the vertex at its argmax, whichever leaves the models closer (median
     :math:`\|\delta\|^2`); computed without cancellation (:func:`._exact.sqrt_diff`)."""
     K = x.shape[0]

@@ -74,7 +74,7 @@ def _models(p, argument, owner, log=False):
 
 
 def _sqrt(x, log):
-    """:math:`\sqrt p` of probabilities or of log-probabilities (float64)."""
+    r""":math:`\sqrt p` of probabilities or of log-probabilities (float64)."""
     return np.exp(0.5 * x) if log else np.sqrt(x)
 
 
@@ -181,7 +181,7 @@ def geodesic(p, q, alpha, *, log=False) -> np.ndarray:
 
 
 def geodesic_reference(p, q, alpha) -> np.ndarray:
-    """Slow obvious reference: eq. (2.2.3) literally, with ``arccos`` and the sine ratios (the
+    r"""Slow obvious reference: eq. (2.2.3) literally, with ``arccos`` and the sine ratios (the
     coefficient as :math:`\sum_c\sqrt{p(c)}\sqrt{q(c)}`, which never underflows)."""
     p = _model(p, "p", "geodesic_reference")
     q = _model(q, "q", "geodesic_reference")
