@@ -93,12 +93,12 @@ def _linear(act) -> bool:
 
 def _h_rank(problem, k: int) -> int:
     """Structural rank bound of h^k (n × d_k): min(n, columns not exactly zero with zero error),
-    and, when σ is the identity on layers 1..k, the narrowest width d_0..d_k (a product of
-    matrices has rank at most its narrowest factor)."""
+    and, when σ is the identity on layers 1..k and there are no biases, the narrowest width
+    d_0..d_k (a product of matrices has rank at most its narrowest factor)."""
     fw = problem.forward
     live = np.any(fw.h[k] != 0, axis=0) | (np.any(fw.mag_h[k] != 0, axis=0) if k > 0 else False)
     r = int(min(problem.n, int(np.sum(live))))
-    if all(_linear(a) for a in problem.activations[:k]):
+    if problem.biases_zero and all(_linear(a) for a in problem.activations[:k]):
         r = min(r, min(problem.widths[:k + 1]))
     return r
 

@@ -304,20 +304,19 @@ def _eval_4_7_1(p: PacBayesProblem, precision):
     kl = 0.5 * float(np.sum(p.eps * var - 1 + np.log(lam_bar / p.eps))) + 0.5 * p.eps * p.dist2
     B = pb.budget(max(kl, 0.0), p.n, p.delta)
     q = p.train_error
-    lo, inv = pb.kl_inverse_bracket(q, B)
+    lo, hi = pb.kl_inverse_bracket(q, B)
     pin = pb.pinsker_inverse(q, B)
-    # Both sides are evaluated at the same computed B, and each inequality holds for every B, so
-    # only the bisection bracket (≤ 1e-15 + one ulp) and the rounding of each side matter. The
-    # second family is Pinsker at the bracket's lower end (kl(ê, lo) ≤ B is finite).
-    inv_err = (inv - lo) + 4 * EPS
-    t1 = abs(q * math.log(q / lo)) if q > 0 else 0.0
-    t2 = abs((1 - q) * math.log((1 - q) / (1 - lo))) if lo < 1 and q < 1 else 0.0
+    # Both sides are evaluated at the same computed B and each inequality holds for every B, so
+    # only the enclosure of the inverse (bisection bracket, widened by the rounding of kl) and
+    # the rounding of each side matter. The second family is Pinsker at the lower end lo
+    # (kl(ê, lo) ≤ B is finite there).
     kl_at = pb.binary_kl(q, lo)
     return [comparison("kl⁻¹(ê, B) ≤ ê + sqrt(B/2),  B = (KL(Q*, P) + log(n/δ))/(n − 1)  "
-                       "(Pinsker, §4.7.2.1)", [1], [inv], [pin], [inv_err], [4 * EPS * pin]),
+                       "(Pinsker, §4.7.2.1)", [1], [0.5 * (lo + hi)], [pin], [0.5 * (hi - lo)],
+                       [4 * EPS * pin]),
             comparison("2(p − ê)² ≤ kl(ê, p) at p = kl⁻¹(ê, B)  (Pinsker at the inverse)", [1],
                        [2 * (lo - q) ** 2], [kl_at], [8 * EPS * (lo - q) ** 2],
-                       [16 * EPS * (t1 + t2) if math.isfinite(kl_at) else 0.0])]
+                       [pb.binary_kl_error(q, lo) if lo < 1 else 0.0])]
 
 
 THEOREM_4_7_1 = register(Lemma(

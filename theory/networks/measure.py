@@ -51,13 +51,13 @@ class DenseMeasure:
 
     method = "dense float64 (analytic backpropagation, R-operator)"
 
-    @staticmethod
-    def _cache(problem) -> dict:
-        return problem.__dict__.setdefault("_measure_cache", {})
+    def _cache(self, problem) -> dict:
+        return problem.__dict__.setdefault("_measure_cache", {}).setdefault(id(self), {})
 
     def jacobians(self, problem) -> Measured:
         cache = self._cache(problem)
         if "J" not in cache:
+            _check_size(problem)
             J, E = _mlp.jacobian(problem.weights, problem.activations, problem.forward)
             cache["J"] = Measured(J, E, self.method)
         return cache["J"]
@@ -65,6 +65,7 @@ class DenseMeasure:
     def hessian(self, problem) -> Measured:
         cache = self._cache(problem)
         if "H" not in cache:
+            _check_size(problem)
             from ._gram import loss_ggn_factor
             fw = problem.forward
             n = problem.n
@@ -77,6 +78,16 @@ class DenseMeasure:
             err = ggn_err + (problem.depth + 3) * fw.gamma * 0.5 * (mag + mag.T)
             cache["H"] = Measured(ggn + ht, err, self.method)
         return cache["H"]
+
+
+def _check_size(problem) -> None:
+    """Refuse dense measurements that would not fit (Jacobians n·m·p, Hessian p², and the
+    R-operator's p·n·max width), before allocating."""
+    from ..domains import check_allocation
+    p, n, m = problem.n_params, problem.n, problem.m
+    check_allocation(max(n * m * p * 2, p * p * 4, p * n * max(problem.widths) * 4),
+                     "problem", "DenseMeasure", f"{p} weights, {n} inputs",
+                     what="the dense Jacobians, Hessian and R-operator directions")
 
 
 _INSTALLED: list = []

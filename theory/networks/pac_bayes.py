@@ -39,7 +39,7 @@ import numpy as np
 from .._validate import as_int, as_real_matrix, as_real_vector
 from ..errors import InvalidArgument
 
-__all__ = ["gaussian_kl", "binary_kl", "kl_inverse", "kl_inverse_bracket", "pinsker_inverse", "budget", "kl_bound",
+__all__ = ["gaussian_kl", "binary_kl", "binary_kl_error", "kl_inverse", "kl_inverse_bracket", "pinsker_inverse", "budget", "kl_bound",
            "pinsker_bound", "linearised_bound", "optimal_posterior", "optimal_posterior_covariance",
            "loose_objective", "loose_optimum", "effective_dimension", "strength", "sloppy_factor",
            "threshold_decay", "bound_4_4_4", "prior_grid", "union_bound_penalty",
@@ -113,36 +113,60 @@ def binary_kl(q: float, p: float) -> float:
     def term(a, b):
         if a == 0:
             return 0.0
-        return math.inf if b == 0 else a * math.log(a / b)
+        return math.inf if b == 0 else a * (math.log(a) - math.log(b))
     return term(q, p) + term(1 - q, 1 - p)
 
 
 def kl_inverse(q: float, c: float, *, tol: float = 1e-15) -> float:
     r""":math:`\mathrm{kl}^{-1}(q, c) = \sup\{p\in[q,1] : \mathrm{kl}(q,p)\le c\}` by bisection
-    (kl(q, ·) is increasing on [q, 1]); returns the upper end of a bracket of width ≤ ``tol``, so
-    the value is an upper bound of the exact inverse within ``tol`` (conservative for a bound).
-    """
+    (kl(q, ·) is increasing on [q, 1]). Returns the upper end of :func:`kl_inverse_bracket`, which
+    is never below the exact inverse (conservative for a bound)."""
     return kl_inverse_bracket(q, c, tol=tol)[1]
 
 
+def binary_kl_error(q: float, p: float) -> float:
+    """A bound on the float64 rounding error of :func:`binary_kl` (q, p in [0, 1], p ∉ {0, 1})."""
+    def mag(a, b):
+        return 0.0 if a == 0 else a * (abs(math.log(a)) + abs(math.log(b)) + 1.0)
+    return 16 * _EPS * (mag(q, p) + mag(1 - q, 1 - p)) + 1e-300
+
+
+_EPS = float(np.finfo(float).eps)
+
+
 def kl_inverse_bracket(q: float, c: float, *, tol: float = 1e-15) -> tuple[float, float]:
-    """``(lo, hi)`` with kl(q, lo) ≤ c, and kl(q, hi) > c unless hi = 1, hi − lo ≤ ``tol`` (or
-    adjacent floats): the exact kl⁻¹(q, c) lies in [lo, hi]."""
+    """An enclosure ``(lo, hi)`` of kl⁻¹(q, c) that accounts for the rounding of kl itself: the
+    upper end only moves down past points where kl(q, p) > c *surely* (beyond its rounding error),
+    the lower end only moves up past points where kl(q, p) ≤ c surely. The width is ≤ ``tol``
+    when kl is well conditioned; near c = 0 (kl is quadratic at p = q) it is ≈ √ε."""
     owner = "kl_inverse"
     q = _real(q, "q", owner, low=0.0, high=1.0)
     c = _real(c, "c", owner, low=0.0)
     _real(tol, "tol", owner, low=0.0, low_closed=False)
-    if q == 1.0 or binary_kl(q, 1.0) <= c:
+    if q == 1.0:
         return 1.0, 1.0
-    lo, hi = q, 1.0
-    while hi - lo > tol:
-        mid = 0.5 * (lo + hi)
-        if mid == lo or mid == hi:
-            break
-        if binary_kl(q, mid) <= c:
-            lo = mid
-        else:
-            hi = mid
+
+    def bisect(accept):
+        lo, hi = q, 1.0
+        while hi - lo > tol:
+            mid = 0.5 * (lo + hi)
+            if mid == lo or mid == hi:
+                break
+            if accept(mid):
+                lo = mid
+            else:
+                hi = mid
+        return lo, hi
+
+    def value(p):
+        return binary_kl(q, p)
+
+    # upper end: move down only where kl(q, p) > c for sure
+    _, hi = bisect(lambda p: value(p) - binary_kl_error(q, p) <= c)
+    # lower end: move up only where kl(q, p) ≤ c for sure
+    lo, _ = bisect(lambda p: value(p) + binary_kl_error(q, p) <= c)
+    if hi >= 1.0 and binary_kl(q, 1.0) <= c:           # only when q = 1 (kl(q, 1) = ∞ otherwise)
+        return 1.0, 1.0
     return lo, hi
 
 
@@ -300,8 +324,7 @@ def _decay(level: float, tail: np.ndarray, start: int) -> float:
     if level <= 0:
         return 0.0 if np.any(pos) else math.inf
     j = np.arange(start, start + tail.size)[pos]
-    with np.errstate(divide="ignore"):
-        rates = np.log(level / tail[pos]) / j
+    rates = (math.log(level) - np.log(tail[pos])) / j
     return float(max(0.0, np.min(rates)))
 
 

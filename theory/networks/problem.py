@@ -33,7 +33,7 @@ import numpy as np
 
 from .._validate import as_int, as_real_matrix
 from ..domains import Domain
-from ..errors import InvalidArgument
+from ..errors import AssumptionViolated, InvalidArgument
 from . import _mlp
 from ._activations import KNOWN, Activation, from_torch_module
 
@@ -363,6 +363,15 @@ class NetworkProblem:
     # ------------------------------------------------------------------ cached computations
     @cached_property
     def forward(self) -> _mlp.Forward:
+        """Activations, pre-activations and logits with rounding bounds (:mod:`._mlp`).
+
+        Raises :class:`~hyperribbon.theory.AssumptionViolated` for an ``other:…`` activation,
+        whose formula the theory layer does not know."""
+        unknown = [a.name for a in self.activations if not a.known]
+        if unknown:
+            raise AssumptionViolated("known activation", "NetworkProblem.forward",
+                                     f"{unknown[0]} cannot be evaluated (its formula and "
+                                     "derivative bound are unknown)")
         return _mlp.forward(self.weights, self.activations, self.X, self.biases)
 
     @cached_property
