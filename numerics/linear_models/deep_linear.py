@@ -50,6 +50,8 @@ from hyperribbon.theory._validate import (as_int, as_nonnegative, as_positive, a
                                           as_real_vector)
 from hyperribbon.theory.errors import InvalidArgument
 
+from ._sizes import check_trajectories, steps_bar
+
 
 __all__ = ["balanced_init", "gaussian_init", "balanced_deep_init", "two_layer_kernel",
            "effective_kernel", "simulate_two_layer", "simulate_deep_linear", "DeepLinearRun",
@@ -345,28 +347,53 @@ def _imbalances(Ws):
             for l in range(len(Ws) - 1)]
 
 
-def _run(X, y, alpha, T, Ws, c, keep_kernels):
+def _member_scale(*weight_lists) -> np.ndarray:
+    """(N,) powers of two at the scale of every member's weights (over all lists given)."""
+    big = np.zeros(weight_lists[0][0].shape[0])
+    for Ws in weight_lists:
+        for W in Ws:
+            big = np.maximum(big, np.max(np.abs(W), axis=(1, 2)))
+    big = np.where((big > 0) & np.isfinite(big), big, 1.0)
+    return np.ldexp(1.0, np.frexp(big)[1])
+
+
+def _run(X, y, alpha, T, Ws, c, keep_kernels, owner):
     N, n = Ws[0].shape[0], X.shape[0]
+    check_trajectories((N, T, n), owner, value=T, what="residual trajectories (N, T, n)")
+    if keep_kernels:
+        check_trajectories((N, T, n, n), owner, value=T, what="kernels (N, T, n, n)")
     out = np.empty((N, T, n))
     kdrift, bdrift, brel = np.empty((N, T)), np.empty((N, T)), np.empty((N, T))
     kernels = np.empty((N, T, n, n)) if keep_kernels else None
-    D0 = _imbalances(Ws)
+    W0 = [W.copy() for W in Ws]
     K0 = c * _kernel(X, Ws)
-    K0_norm = np.linalg.norm(K0, axis=(1, 2))
+    L = len(Ws)
+    work = float(T) * N * (n * sum(W.shape[1] * W.shape[2] for W in Ws) * 4 + L * n * n * X.shape[1])
+    bar = steps_bar(T, work, "deep linear GD")
     for t in range(T):
         H = [np.broadcast_to(X, (N, n, X.shape[1]))]
         for W in Ws:
             H.append(np.einsum("Nik,Nhk->Nih", H[-1], W))
         r = H[-1][:, :, 0] - y
         out[:, t] = r
-        K = K0 if t == 0 else c * _kernel(X, Ws)
         if keep_kernels:
-            kernels[:, t] = K
-        kdrift[:, t] = np.linalg.norm(K - K0, axis=(1, 2)) / K0_norm
-        D = _imbalances(Ws)
+            kernels[:, t] = K0 if t == 0 else c * _kernel(X, Ws)
+        # K is homogeneous of degree 2(L−1) and D_l of degree 2 in the weights: both are formed
+        # from the weights divided by a common power of two per member, so tiny (or huge)
+        # weights give the true relative drifts instead of 0/0 after underflow
+        sc = _member_scale(Ws, W0)[:, None, None]
+        Wt, W0t = [W / sc for W in Ws], [W / sc for W in W0]
+        Kt_s, K0_s = _kernel(X, Wt), _kernel(X, W0t)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kdrift[:, t] = np.linalg.norm(Kt_s - K0_s, axis=(1, 2)) \
+                / np.linalg.norm(K0_s, axis=(1, 2))
+        D, D0 = _imbalances(Wt), _imbalances(W0t)
         b2 = sum(np.einsum("Nij,Nij->N", Dl - D0l, Dl - D0l) for Dl, D0l in zip(D, D0))
-        bdrift[:, t] = np.sqrt(b2) if len(Ws) > 1 else 0.0
-        brel[:, t] = bdrift[:, t] / sum(np.einsum("Nij,Nij->N", W, W) for W in Ws)
+        b_s = np.sqrt(b2) if L > 1 else np.zeros(N)
+        with np.errstate(under="ignore", over="ignore"):
+            bdrift[:, t] = b_s * sc[:, 0, 0] ** 2
+        brel[:, t] = b_s / sum(np.einsum("Nij,Nij->N", W, W) for W in Wt)
+        bar.update(1)
         if t == T - 1:
             break
         G = c * r[:, :, None]                                # ∂C/∂(output), (N, n, 1)
@@ -375,6 +402,7 @@ def _run(X, y, alpha, T, Ws, c, keep_kernels):
             grads[l] = np.einsum("Nih,Nik->Nhk", G, H[l])
             G = np.einsum("Nih,Nhk->Nik", G, Ws[l])
         Ws = [W - alpha * g for W, g in zip(Ws, grads)]
+    bar.close()
     return DeepLinearRun(residuals=out, kernel0=K0, kernel_drift=kdrift, balance_drift=bdrift,
                          balance_drift_rel=brel, weights=Ws, kernels=kernels)
 
@@ -429,7 +457,7 @@ def simulate_two_layer(X, y, alpha: float, T: int, u0, v0, *, loss: str = "mean"
     T = as_int(T, "T", owner, minimum=1)
     u, v = _two_layer(u0, v0, d, owner, names=("u0", "v0"))
     c = _loss_factor(loss, n, owner)
-    return _run(X, y, alpha, T, [v, u[:, None, :]], c, bool(keep_kernels))
+    return _run(X, y, alpha, T, [v, u[:, None, :]], c, bool(keep_kernels), owner)
 
 
 def simulate_deep_linear(X, y, alpha: float, T: int, weights, *, loss: str = "mean",
@@ -473,4 +501,4 @@ def simulate_deep_linear(X, y, alpha: float, T: int, weights, *, loss: str = "me
     T = as_int(T, "T", owner, minimum=1)
     Ws = _deep_weights(weights, d, owner)
     c = _loss_factor(loss, n, owner)
-    return _run(X, y, alpha, T, Ws, c, bool(keep_kernels))
+    return _run(X, y, alpha, T, Ws, c, bool(keep_kernels), owner)

@@ -22,27 +22,34 @@ from hyperribbon.theory._validate import as_int, as_real_matrix, as_real_vector,
 from hyperribbon.theory.errors import InvalidArgument
 from hyperribbon.theory.linear_models.problems import LinearGDProblem
 
+from ._sizes import check_trajectories, steps_bar
+
 __all__ = ["simulate_residuals", "simulate_weight_gd", "empirical_pca_matrix",
            "expected_empirical_pca_correction", "synthetic_data"]
 
 
 def simulate_residuals(problem: LinearGDProblem, N: int, seed: int = 0) -> np.ndarray:
-    r"""(N, T, n) residual trajectories in K's eigenbasis from N random initialisations.
+    r"""(N, T, n) residual trajectories in K's eigenbasis from N random initialisations
+    (closed form :math:`\hat r_t = (1 - \alpha\lambda)^t \odot \hat r_0`, no loop over t; the
+    (N, T, n) array is checked against the allocation limit first, a named error on ``T``).
 
     :math:`\hat r_0 = \sigma_w\sqrt{\lambda}\odot z - \hat y` with :math:`z \sim N(0, I)`, so that
     :math:`E[r_0] = -y` and :math:`E[r_0r_0^\top] = \sigma_w^2K + yy^\top` (§5.2.1); then
     :math:`\hat r_{t+1} = (1 - \alpha\lambda)\odot\hat r_t`.
     """
-    N = as_int(N, "N", "simulate_residuals", minimum=1)
-    rng = np.random.default_rng(as_int(seed, "seed", "simulate_residuals", minimum=0))
+    owner = "simulate_residuals"
+    if not isinstance(problem, LinearGDProblem):
+        raise InvalidArgument("problem", owner, "be a LinearGDProblem", type(problem).__name__)
+    N = as_int(N, "N", owner, minimum=1)
+    check_trajectories((N, problem.T, problem.n), owner, value=problem.T,
+                       what="residual trajectories (N, T, n)")
+    rng = np.random.default_rng(as_int(seed, "seed", owner, minimum=0))
     r = np.sqrt(problem.sigma_w2 * problem.lam) * rng.standard_normal((N, problem.n)) \
         - problem.yhat
     a = 1.0 - problem.s
-    out = np.empty((N, problem.T, problem.n))
-    for t in range(problem.T):
-        out[:, t] = r
-        r = r * a
-    return out
+    # the closed form r_t = a^t ⊙ r_0 (no T-step loop); each power to ~1 ulp
+    powers = a[None, :] ** np.arange(problem.T, dtype=float)[:, None]      # (T, n)
+    return r[:, None, :] * powers[None, :, :]
 
 
 def simulate_weight_gd(X, y, alpha: float, T: int, w0) -> np.ndarray:
@@ -54,11 +61,15 @@ def simulate_weight_gd(X, y, alpha: float, T: int, w0) -> np.ndarray:
     y = as_real_vector(y, "y", owner, length=n)
     w = as_weights(w0, d, owner)
     T = as_int(T, "T", owner, minimum=1)
+    check_trajectories((w.shape[0], T, n), owner, value=T, what="residual trajectories (N, T, n)")
     out = np.empty((w.shape[0], T, n))
+    bar = steps_bar(T, float(T) * w.shape[0] * n * d * 2, "weight-space GD")
     for t in range(T):
         r = w @ X.T - y
         out[:, t] = r
         w = w - alpha * (r @ X) / n
+        bar.update(1)
+    bar.close()
     return out
 
 

@@ -43,6 +43,8 @@ from hyperribbon.theory._validate import (as_int, as_nonnegative, as_positive, a
                                           as_real_vector, psd_factor)
 from hyperribbon.theory.errors import InvalidArgument
 
+from ._sizes import check_trajectories
+
 EPS = float(np.finfo(np.float64).eps)
 
 
@@ -204,6 +206,8 @@ def _kernel_gd(K, F, y, alpha, T, N, sigma_f2, rng, K_test=None, F_joint=None):
         joint = math.sqrt(sigma_f2) * rng.standard_normal((N, F_joint.shape[0])) @ F_joint.T
         f0, g = joint[:, :n], joint[:, n:]
     r = f0 - y
+    check_trajectories((N, T, n + (0 if K_test is None else K_test.shape[0])), "kernel GD",
+                       value=T, what="trajectories (N, T, n [+ m test points])")
     out = np.empty((N, T, n))
     test = None if K_test is None else np.empty((N, T, K_test.shape[0]))
     for t in range(T):
@@ -358,6 +362,7 @@ def simulate_kernel_ensemble(Ks, y, alpha, T: int, N: int, sigma_f2: float,
     N = as_int(N, "N", owner, minimum=1)
     sigma_f2 = as_nonnegative(sigma_f2, "sigma_f2", owner)
     children = np.random.SeedSequence(as_int(seed, "seed", owner, minimum=0)).spawn(M)
+    check_trajectories((M, N, T, n), owner, value=T, what="trajectories (M, N, T, n)")
     out = np.empty((M, N, T, n))
     for m, ((K, F), child) in enumerate(zip(grams, children)):
         out[m] = _kernel_gd(K, F, y, alphas[m], T, N, sigma_f2, np.random.default_rng(child))[0]

@@ -56,6 +56,8 @@ from hyperribbon.theory._validate import (as_data, as_int, as_nonnegative, as_po
                                           as_real_matrix, as_real_vector, as_weights, psd_factor)
 from hyperribbon.theory.errors import InvalidArgument
 
+from ._sizes import check_trajectories, steps_bar
+
 __all__ = ["simulate_sgd", "simulate_langevin", "thesis_noise_covariance", "sgd_moments",
            "sgd_second_moment_radius", "langevin_moments", "ResidualMoments",
            "draw_initial_weights", "empirical_pca_standard_error"]
@@ -171,10 +173,13 @@ def simulate_sgd(X, y, alpha: float, T: int, w0, batch_size: int, *, replacement
         raise InvalidArgument("replacement", owner, "be a boolean", replacement)
     rng = np.random.default_rng(as_int(seed, "seed", owner, minimum=0))
     N = w.shape[0]
+    check_trajectories((N, T, n), owner, value=T, what="residual trajectories (N, T, n)")
     pvals = np.full(n, 1.0 / n)
     rows = np.arange(N)[:, None]
     out = np.empty((N, T, n))
+    bar = steps_bar(T, float(T) * N * n * d * 2, "minibatch SGD")
     for t in range(T):
+        bar.update(1)
         r = w @ X.T - y
         out[:, t] = r
         if t == T - 1:
@@ -188,6 +193,7 @@ def simulate_sgd(X, y, alpha: float, T: int, w0, batch_size: int, *, replacement
             counts = np.zeros((N, n))
             counts[rows, chosen] = 1.0
         w = w - alpha * ((counts * r) @ X) / b
+    bar.close()
     return out
 
 
@@ -241,15 +247,19 @@ def simulate_langevin(X, y, alpha: float, T: int, w0, batch_size: int, noise_cov
     F = psd_factor(D, "noise_cov", owner)
     rng = np.random.default_rng(as_int(seed, "seed", owner, minimum=0))
     N = w.shape[0]
+    check_trajectories((N, T, n), owner, value=T, what="residual trajectories (N, T, n)")
     scale = alpha / math.sqrt(b)
     out = np.empty((N, T, n))
+    bar = steps_bar(T, float(T) * N * (n + d) * d * 2, "Langevin model")
     for t in range(T):
+        bar.update(1)
         r = w @ X.T - y
         out[:, t] = r
         if t == T - 1:
             break
         xi = rng.standard_normal((N, d)) @ F.T
         w = w - alpha * (r @ X) / n + scale * xi
+    bar.close()
     return out
 
 
@@ -352,8 +362,9 @@ def _initial_moments(X, y, sigma_w2, w0_mean, owner):
     return K, m0, sigma_w2 * K + np.outer(m0, m0)
 
 
-def _propagate(K, alpha, T, m0, M0, noise) -> ResidualMoments:
+def _propagate(K, alpha, T, m0, M0, noise, owner) -> ResidualMoments:
     n = K.shape[0]
+    check_trajectories((T, n, n), owner, value=T, what="second moments (T, n, n)")
     Kd = np.eye(n) - alpha * K
     mean, second = np.empty((T, n)), np.empty((T, n, n))
     m, M = m0, M0
@@ -429,7 +440,7 @@ def sgd_moments(X, y, alpha: float, T: int, batch_size: int, *, replacement: boo
             return 0.0
         return coef * (n * (K * np.diag(M)) @ K - K @ M @ K)
 
-    return _propagate(K, alpha, T, m0, M0, noise)
+    return _propagate(K, alpha, T, m0, M0, noise, owner)
 
 
 def sgd_second_moment_radius(X, alpha: float, batch_size: int, *,
@@ -461,6 +472,8 @@ def sgd_second_moment_radius(X, alpha: float, batch_size: int, *,
     b = _batch(batch_size, n, owner)
     if not isinstance(replacement, (bool, np.bool_)):
         raise InvalidArgument("replacement", owner, "be a boolean", replacement)
+    check_trajectories((n * (n + 1) // 2, n, n), owner, argument="X", value=X,
+                       what="images of the n(n+1)/2 symmetric basis matrices (n = rows of X)")
     K = X @ X.T / n
     Kd = np.eye(n) - alpha * K
     coef = alpha**2 * _finite_population_factor(n, b, bool(replacement)) / b
@@ -533,7 +546,7 @@ def langevin_moments(X, y, alpha: float, T: int, batch_size: int, noise_cov, *,
     K, m0, M0 = _initial_moments(X, y, sigma_w2, w0_mean, owner)
     Q = (alpha**2 / b) * (X @ (0.5 * (D + D.T)) @ X.T)
     Q = 0.5 * (Q + Q.T)
-    return _propagate(K, alpha, T, m0, M0, lambda M: Q)
+    return _propagate(K, alpha, T, m0, M0, lambda M: Q, owner)
 
 
 # ---------------------------------------------------------------- Monte-Carlo error bars

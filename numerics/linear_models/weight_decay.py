@@ -39,6 +39,8 @@ from hyperribbon.theory._validate import (EPS, as_int, as_nonnegative, as_positi
 from hyperribbon.theory.errors import InvalidArgument
 from hyperribbon.theory.linear_models.problems import LinearGDProblem
 
+from ._sizes import check_trajectories
+
 from .pca import pca_matrices
 
 __all__ = ["simulate_gd_weight_decay", "weight_decay_problem", "weight_decay_pca_matrix",
@@ -82,6 +84,7 @@ def simulate_gd_weight_decay(X, y, alpha: float, weight_decay: float, T: int,
     lam = as_nonnegative(weight_decay, "weight_decay", owner)
     T = as_int(T, "T", owner, minimum=1)
     w = as_weights(w0, d, owner)
+    check_trajectories((w.shape[0], T, n), owner, value=T, what="residual trajectories (N, T, n)")
     out = np.empty((w.shape[0], T, n))
     for t in range(T):
         r = w @ X.T - y
