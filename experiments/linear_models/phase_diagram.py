@@ -32,10 +32,10 @@ from __future__ import annotations
 
 import io
 import json
-import os
+import math
+import numbers
 import platform
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +45,10 @@ import numpy as np
 from hyperribbon.numerics.linear_models.phase import AXES, PhaseDiagram, log_integer_grid, phase_diagram
 from hyperribbon.theory._validate import as_int
 from hyperribbon.theory.errors import InvalidArgument
+
+# shared output helpers: temporary file + os.replace, ordinary permissions under the umask
+from .._output import atomic_savefig, atomic_savez as _atomic_savez, atomic_write_text
+from .._output import json_dumps, json_safe, output_folder
 
 __all__ = ["PhaseDiagramRun", "run_phase_diagram", "FIG_5_3", "QUICK", "write_grid",
            "draw_all", "summarise", "atomic_write_text", "atomic_savefig", "versions"]
@@ -77,36 +81,7 @@ class PhaseDiagramRun:
     files: list = field(default_factory=list)
     summary: dict = field(default_factory=dict)
     parameters: dict = field(default_factory=dict)
-
-
-# ------------------------------------------------------------------ atomic output helpers
-def atomic_write_text(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-    return path
-
-
-def atomic_savefig(fig, path: Path, **kw) -> Path:
-    """``fig.savefig`` to a temporary file in the same folder, then ``os.replace``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem + ".", suffix=path.suffix)
-    os.close(fd)
-    fig.savefig(tmp, **kw)
-    os.replace(tmp, path)
-    return path
-
-
-def _atomic_savez(path: Path, **arrays) -> Path:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem + ".", suffix=".npz")
-    os.close(fd)
-    np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, path)
-    return path
+    notes: list = field(default_factory=list)
 
 
 def versions() -> str:
@@ -175,23 +150,65 @@ def run_phase_diagram(out="out/phase_diagram", *, T=None, T_min=None, T_max=None
                  d=d, batch=batch, thresholds=thresholds, fraction=fraction,
                  expectation=expectation, draws=draws, seed=seed, sigma_w2=sigma_w2,
                  weight_decay=weight_decay, lambda1=lambda1)
+    given = {k: v for k, v in given.items() if v is not None}
+    notes: list = []
+    # a value that cannot be honoured is an error, never silently replaced
+    for explicit, ranged in (("T", ("T_min", "T_max", "T_num")), ("c", ("c_min", "c_max",
+                                                                         "c_num"))):
+        clash = [k for k in ranged if k in given]
+        if explicit in given and clash:
+            raise InvalidArgument(clash[0], owner, f"be left out when `{explicit}` lists the "
+                                  f"values explicitly (it would be ignored)", given[clash[0]])
+    if spectrum is not None:
+        clash = [k for k in ("c", "c_min", "c_max", "c_num") if k in given]
+        if clash:
+            raise InvalidArgument(clash[0], owner, "be left out when `spectrum` is given (the "
+                                  "spectrum replaces the c axis)", given[clash[0]])
     prm = dict(FIG_5_3, T=None, c=None)
     if quick:
         prm.update(QUICK)
-    prm.update({k: v for k, v in given.items() if v is not None})
+    prm.update(given)
     if spectrum is not None and n is None:
         prm["n"] = len(np.ravel(spectrum))
         prm["d"] = None if d is None else d
-    Tgrid = (np.asarray(prm["T"], dtype=float) if prm["T"] is not None
-             else log_integer_grid(prm["T_min"], prm["T_max"], prm["T_num"]))
-    cgrid = (np.asarray(prm["c"], dtype=float) if prm["c"] is not None
-             else np.linspace(prm["c_min"], prm["c_max"], as_int(prm["c_num"], "c_num", owner,
-                                                                 minimum=1)))
+    if prm["T"] is not None:
+        Tgrid = np.asarray(prm["T"], dtype=float)
+    else:
+        lo = _size(prm["T_min"], "T_min", owner, 1, 2**53)
+        hi = _size(prm["T_max"], "T_max", owner, 1, 2**53)
+        num = _size(prm["T_num"], "T_num", owner, 1, 4096)
+        if hi < lo:
+            raise InvalidArgument("T_max", owner, f"be ≥ T_min = {lo}", hi)
+        if num > hi - lo + 1:
+            raise InvalidArgument("T_num", owner, f"be ≤ T_max − T_min + 1 = {hi - lo + 1} "
+                                  "(distinct integer training times)", num)
+        Tgrid = log_integer_grid(lo, hi, num).astype(float)
+    if spectrum is not None:
+        cgrid = None
+    elif prm["c"] is not None:
+        cgrid = np.asarray(prm["c"], dtype=float)
+    else:
+        lo_c = _real(prm["c_min"], "c_min", owner, positive=True)
+        hi_c = _real(prm["c_max"], "c_max", owner, positive=True)
+        num_c = _size(prm["c_num"], "c_num", owner, 1, 4096)
+        if num_c > 1 and not hi_c > lo_c:
+            raise InvalidArgument("c_max", owner, f"be > c_min = {lo_c:g}", hi_c)
+        cgrid = np.linspace(lo_c, hi_c, num_c)
+    for name, hi in (("n", 2000), ("draws", 1000)):
+        for v in np.atleast_1d(prm[name] if prm[name] is not None else []).tolist():
+            _size(v, name, owner, 1, hi)
     ratios_ = np.atleast_1d(np.asarray(prm["ratios"], dtype=float))
     hm = np.atleast_1d(np.asarray(prm["heatmap_ratios"], dtype=float))
-    hm = np.array([r for r in hm if np.any(np.isclose(ratios_, r))]) if hm.size else hm
-    if hm.size == 0:
-        hm = ratios_[-min(3, ratios_.size):][::-1]
+    off = [float(r) for r in hm if not np.any(np.isclose(ratios_, r))]
+    if off and "heatmap_ratios" in given:
+        raise InvalidArgument("heatmap_ratios", owner,
+                              f"be values of the σ*/σw grid `ratios` = {ratios_.tolist()} "
+                              f"({off} are not)", list(hm))
+    if off or hm.size == 0:
+        kept = [float(r) for r in hm if np.any(np.isclose(ratios_, r))]
+        hm = np.array(kept) if kept else ratios_[-min(3, ratios_.size):][::-1]
+        notes.append(f"heat maps drawn at σ*/σw = {hm.tolist()}: the default heat-map ratios "
+                     f"{off} are not on the ratios grid {ratios_.tolist()}")
     n_values = np.atleast_1d(prm["n"])
     thresholds_ = [as_int(k, "thresholds", owner, minimum=1) for k in
                    np.atleast_1d(prm["thresholds"]).tolist()]
@@ -200,35 +217,64 @@ def run_phase_diagram(out="out/phase_diagram", *, T=None, T_min=None, T_max=None
         raise InvalidArgument("thresholds", owner,
                               f"be distinct dimensions k with 1 ≤ k < n = {int(np.min(n_values))}",
                               thresholds_)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    ckpt = out / f".checkpoint_{prefix}" if resume and not quick else None
-    diagram = phase_diagram(
-        Tgrid, cgrid, ratios_, alpha=prm["alpha"], n=prm["n"], d=prm["d"], batch=prm["batch"],
-        fraction=prm["fraction"], expectation=prm["expectation"], draws=prm["draws"],
-        seed=prm["seed"], sigma_w2=prm["sigma_w2"], weight_decay=prm["weight_decay"],
-        lambda1=prm["lambda1"], spectrum=spectrum, quantities=quantities, progress=progress,
-        checkpoint=ckpt)
-    files = write_grid(diagram, out, prefix)
-    files += draw_all(diagram, out, prefix, hm, thresholds_, title)
-    summary = summarise(diagram, thresholds_)
-    parameters = {k: (list(v) if isinstance(v, tuple) else v) for k, v in prm.items()}
-    parameters.update(T=Tgrid.tolist(), c=cgrid.tolist(), ratios=ratios_.tolist(),
-                      heatmap_ratios=hm.tolist(), thresholds=thresholds_,
-                      quantities=list(quantities),
-                      spectrum=None if spectrum is None else np.ravel(spectrum).tolist())
-    meta = {"parameters": parameters, "settings": diagram.settings, "stats": diagram.stats,
-            "summary": summary, "versions": versions()}
-    files.append(atomic_write_text(out / f"{prefix}_summary.json",
-                                   json.dumps(meta, indent=1, default=_json_default)))
-    report = out / "report.md"
-    atomic_write_text(report, _report(diagram, parameters, summary, files, prefix, title,
-                                      time.time() - t0))
-    files.append(report)
+    with output_folder(out) as out:
+        ckpt = out / f".checkpoint_{prefix}" if resume and not quick else None
+        diagram = phase_diagram(
+            Tgrid, cgrid, ratios_, alpha=prm["alpha"], n=prm["n"], d=prm["d"],
+            batch=prm["batch"], fraction=prm["fraction"], expectation=prm["expectation"],
+            draws=prm["draws"], seed=prm["seed"], sigma_w2=prm["sigma_w2"],
+            weight_decay=prm["weight_decay"], lambda1=prm["lambda1"], spectrum=spectrum,
+            quantities=quantities, progress=progress, checkpoint=ckpt)
+        files = write_grid(diagram, out, prefix)
+        files += draw_all(diagram, out, prefix, hm, thresholds_, title)
+        summary = summarise(diagram, thresholds_)
+        parameters = _used_parameters(prm, given, spectrum, Tgrid, cgrid, ratios_, hm,
+                                      thresholds_, quantities)
+        meta = {"parameters": parameters, "settings": diagram.settings, "stats": diagram.stats,
+                "summary": summary, "notes": notes, "versions": versions()}
+        files.append(atomic_write_text(out / f"{prefix}_summary.json",
+                                       json_dumps(meta, indent=1)))
+        report = out / "report.md"
+        atomic_write_text(report, _report(diagram, parameters, summary, files, prefix, title,
+                                          time.time() - t0, notes))
+        files.append(report)
     if ckpt is not None:                      # every output is written: the run is complete
         shutil.rmtree(ckpt, ignore_errors=True)
     return PhaseDiagramRun(diagram=diagram, out=out, report=report, files=files, summary=summary,
-                           parameters=parameters)
+                           parameters=parameters, notes=notes)
+
+
+def _size(x, name, owner, lo, hi) -> int:
+    k = as_int(x, name, owner, minimum=lo)
+    if k > hi:
+        raise InvalidArgument(name, owner, f"be an integer in [{lo}, {hi}]", x)
+    return k
+
+
+def _real(x, name, owner, positive=False) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(float(x)) \
+            or (positive and not float(x) > 0):
+        raise InvalidArgument(name, owner, "be a finite real number" + (" > 0" if positive
+                                                                        else ""), x)
+    return float(x)
+
+
+def _used_parameters(prm, given, spectrum, Tgrid, cgrid, ratios_, hm, thresholds_, quantities):
+    """The parameters actually used: the grid a run computed, never settings it overrode."""
+    drop = set()
+    if "T" in given:
+        drop |= {"T_min", "T_max", "T_num"}
+    if "c" in given or spectrum is not None:
+        drop |= {"c_min", "c_max", "c_num"}
+    out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in prm.items() if k not in drop}
+    out.update(T=Tgrid.tolist(), c=None if cgrid is None else cgrid.tolist(),
+               ratios=ratios_.tolist(), heatmap_ratios=hm.tolist(), thresholds=thresholds_,
+               quantities=list(quantities),
+               spectrum=None if spectrum is None else np.ravel(spectrum).tolist())
+    out["T_source"] = "--T (explicit)" if "T" in given else "log-spaced from T_min/T_max/T_num"
+    out["c_source"] = ("the user spectrum" if spectrum is not None else
+                       "--c (explicit)" if "c" in given else "linear from c_min/c_max/c_num")
+    return out
 
 
 def _json_default(o):
@@ -283,7 +329,7 @@ def _fmt(x, pct=False):
     return f"{100 * x:.0f}%" if pct else f"{x:.3g}"
 
 
-def _report(diagram, parameters, summary, files, prefix, title, seconds) -> str:
+def _report(diagram, parameters, summary, files, prefix, title, seconds, notes=()) -> str:
     s = diagram.settings
     exp = s["expectation"]
     how = {"draws": f"mean over {s['draws']} target draws (draw k: seed {s['seed']} + k; "
@@ -311,8 +357,9 @@ def _report(diagram, parameters, summary, files, prefix, title, seconds) -> str:
               "sigma_w2", "weight_decay", "lambda1", "thresholds", "heatmap_ratios"):
         lines.append(f"| {k} | {parameters.get(k)} |")
     T, c, r = parameters["T"], parameters["c"], parameters["ratios"]
-    lines += [f"| T | {len(T)} values in [{T[0]:g}, {T[-1]:g}] (log-spaced integers) |",
-              f"| c | {len(c)} values in [{c[0]:g}, {c[-1]:g}] |" if parameters["spectrum"] is None
+    lines += [f"| T | {len(T)} values in [{T[0]:g}, {T[-1]:g}] ({parameters.get('T_source')}) |",
+              f"| c | {len(c)} values in [{c[0]:g}, {c[-1]:g}] ({parameters.get('c_source')}) |"
+              if parameters["spectrum"] is None
               else f"| spectrum | user-supplied, n = {len(parameters['spectrum'])} |",
               f"| σ*/σw | {r} |", "",
               f"Versions: {versions()}.", "",
@@ -340,9 +387,22 @@ def _report(diagram, parameters, summary, files, prefix, title, seconds) -> str:
                          + " | ".join(_fmt(row.get(f"bound_agrees_P1_le_{k}"), True)
                                       for k in ks)
                          + f" | {row.get('bound_violations', '–')} |")
+        total = sum(int(row.get("bound_violations") or 0) for row in summary["rows"])
+        applicable = [row.get("bound_applicable") for row in summary["rows"]
+                      if row.get("bound_applicable") is not None]
         lines += ["", "'violations' counts (grid point, draw) pairs where the certified "
                   "dimensionality is below the true dim P1 (a counterexample to Lemma 5.2.3 as "
-                  "stated); 0 means the bound held everywhere it applies."]
+                  "stated)."]
+        if not applicable or max(applicable) == 0:
+            lines.append("The lemma's assumptions hold nowhere on this grid: it was not tested.")
+        elif total == 0:
+            lines.append("No violation: the certified dimensionality was ≥ dim P1 at every "
+                         "grid point and draw where the lemma applies.")
+        else:
+            lines.append(f"{total} violations in all: Lemma 5.2.3 as stated fails on this "
+                         "grid (see the grid files for where).")
+    if notes:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     lines += ["", "## Files", ""]
     lines += [f"- `{Path(f).name}`" for f in files]
     lines += ["", f"![heat maps]({prefix}_heatmaps.png)", ""]

@@ -37,8 +37,8 @@ def test_verify_table_and_failing_variant_exit_code():
 
 
 @pytest.mark.parametrize("args,needle", [
-    pytest.param(["verify", "5.2.3", "--alpha", "3"], "alpha", id="alpha"),
-    pytest.param(["verify", "5.2.3", "--sigma-w2", "-1"], "sigma_w2", id="variance"),
+    pytest.param(["verify", "5.2.3", "--alpha", "3"], "--alpha", id="alpha"),
+    pytest.param(["verify", "5.2.3", "--sigma-w2", "-1"], "--sigma-w2", id="variance"),
     pytest.param(["verify", "7.7.7"], "key", id="unknown-lemma"),
 ])
 def test_verify_bad_input_is_a_named_usage_error(args, needle):

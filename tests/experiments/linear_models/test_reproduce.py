@@ -197,7 +197,7 @@ def test_cli_equals_python_and_flags_are_recorded(tmp_path):
 
 
 @pytest.mark.parametrize("args,needle", [
-    pytest.param(["fig5.2", "--N", "3"], "no parameter", id="unknown-parameter"),
+    pytest.param(["fig5.2", "--N", "3"], "not a parameter", id="unknown-parameter"),
     pytest.param(["all", "--n", "4"], "cannot be combined", id="all-with-flag"),
     pytest.param(["fig5.2", "--T", "5,6"], "one value", id="scalar-parameter"),
     pytest.param(["fig5.7"], "fig5.1", id="unknown-figure"),
