@@ -65,18 +65,24 @@ class Measure:
     equation: str
     parameters: dict = field(default_factory=dict)
 
+    #: relative width of [lower, upper] up to which the value counts as measured
+    RTOL = 1e-6
+
     @property
     def decided(self) -> bool:
-        """True when the bounds coincide (to a relative 1e-12): the value is a measurement."""
+        """True when the bounds agree to a relative ``RTOL`` (1e-6): the value is a measurement
+        (with the uncertainty ``(upper − lower)/2``)."""
         if self.lower == self.upper:
             return True
         if not (math.isfinite(self.lower) and math.isfinite(self.upper)):
             return False
-        return abs(self.upper - self.lower) <= 1e-12 * max(abs(self.upper), abs(self.lower))
+        return abs(self.upper - self.lower) <= self.RTOL * max(abs(self.upper), abs(self.lower))
 
     def __str__(self) -> str:
         if self.decided:
-            return f"{self.name} = {self.value:.6g}  (eq. {self.equation})"
+            half = (self.upper - self.lower) / 2
+            unc = f" ± {half:.2g}" if half > 0 else ""
+            return f"{self.name} = {self.value:.6g}{unc}  (eq. {self.equation})"
         return (f"{self.name} ∈ [{self.lower:.6g}, {self.upper:.6g}]  undecided: the noise floor "
                 f"or uncomputed eigenvalues leave it open (eq. {self.equation})")
 

@@ -98,6 +98,21 @@ def test_unresolved_tail_and_partial_spectra_give_intervals():
     assert sloppy_factor(gram, 3).decided
 
 
+def test_measure_decided_means_narrow_bounds():
+    from hyperribbon.numerics.curvature import Measure
+
+    narrow = Measure("s(n,eps)", 158.177, 158.177 - 1e-9, 158.177 + 1e-9, "4.4.2")
+    wide = Measure("s(n,eps)", 158.0, 150.0, 170.0, "4.4.2")
+    open_ = Measure("c(A,r)", math.nan, 0.1, math.inf, "4.4.3")
+    assert narrow.decided and "± 1e-09" in str(narrow)
+    assert not wide.decided and "[150, 170]" in str(wide) and "undecided" in str(wide)
+    assert not open_.decided
+    # the values of an error-bar-carrying spectrum: s is decided when the floor is far below
+    lam = np.exp(-0.3 * np.arange(1, 41))
+    s = strength(spectrum_from_values(lam, floor=1e-14), 301, 1.0)
+    assert s.decided and s.lower <= s.value <= s.upper
+
+
 def test_negative_eigenvalues():
     lam = np.array([3.0, 1.0, -0.5])
     assert effective_dimensionality(exact(lam), 11, 1.0).value == 3          # uses |λ|
