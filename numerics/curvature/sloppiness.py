@@ -4,7 +4,8 @@ Notation (thesis §4.3.3–4.4): :math:`\lambda_1 \ge \dots \ge \lambda_p` are t
 Hessian :math:`H_w` of the training loss :math:`\breve e(h_w, D_n) = -\frac{1}{n\log 2}\sum_k \log
 p_w(y_k|x_k)` (the *mean* loss in bits; use ``normalisation='thesis'`` in
 :func:`~hyperribbon.numerics.curvature.curvature_operator`), :math:`n` the number of training
-samples and :math:`\epsilon` the precision of the PAC-Bayes prior :math:`P = N(w_0, \epsilon^{-1}I)`.
+samples and :math:`\epsilon` the precision of the PAC-Bayes prior
+:math:`P = N(w_0, \epsilon^{-1}I)`.
 
 * effective dimensionality (4.4.1):
   :math:`p(n,\epsilon) = \#\{i : |\lambda_i| \ge \epsilon/(2(n-1))\}`;

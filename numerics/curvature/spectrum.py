@@ -107,7 +107,7 @@ class Spectrum:
         return int(np.count_nonzero(self.resolved))
 
     def reported(self) -> np.ndarray:
-        """The values, with every unresolved eigenvalue replaced by NaN (never shown as measured)."""
+        """The values, every unresolved one replaced by NaN (never shown as measured)."""
         out = self.values.copy()
         out[~self.resolved] = np.nan
         return out
@@ -311,6 +311,14 @@ def top_eigenvalues(A, k: int, *, which: str = "LA", tol: float | None = None,
         \sqrt p\,\varepsilon_{\text{op}}|\theta|_{\max})`; ``n_products`` counts every
         operator–vector product including the residual check; ``rest_bound`` is the smallest
         listed magnitude for ``'LM'`` and ``None`` otherwise.
+
+    Raises
+    ------
+    InvalidArgument
+        Bad ``A``, ``k``, ``which``, ``tol``, ``ncv``, ``maxiter`` or ``seed``.
+    scipy.sparse.linalg.ArpackNoConvergence
+        If ARPACK does not converge within ``maxiter`` restarts (its ``eigenvalues`` attribute
+        holds the Ritz values that did; raise ``maxiter``/``ncv`` or loosen ``tol``).
 
     Examples
     --------
