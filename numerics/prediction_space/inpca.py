@@ -34,7 +34,8 @@ have no sign (they count in neither part of the signature), give zero coordinate
 out-of-sample coordinate, and no explained stress. Squared Euclidean distances of points in the
 plane, for instance, have signature exactly (2, 0).
 
-*Explained stress near 1* is computed from tail sums,
+*Explained stress near 1* is computed from tail sums (with the Lanczos solver, the tail beyond
+the computed eigenpairs is the residual :math:`\|W - V\Lambda V^\top\|_F^2`),
 :math:`1 - \sqrt{\sum_{k>d}\Lambda_k^2/\|W\|_F^2}`, never as
 :math:`1-\sqrt{1-\sum_{k\le d}\Lambda_k^2/\|W\|_F^2}` (which cancels to
 :math:`\sqrt\varepsilon`); it is ``nan`` with an
@@ -132,7 +133,8 @@ def centered_matrix(D, weights=None) -> np.ndarray:
     return -0.5 * (np.asarray(D, dtype=np.float64) - r[:, None] - r[None, :] + g)
 
 
-def explained_stress(eigenvalues, total: float | None = None) -> np.ndarray:
+def explained_stress(eigenvalues, total: float | None = None, *,
+                     rest: float | None = None) -> np.ndarray:
     r"""Cumulative explained stress (eq. 2.2.8) of the leading eigenvalues, from tail sums,
 
     .. math:: 1 - \sqrt{\textstyle\sum_{k>d}\Lambda_k^2 / \|W\|_F^2}
@@ -148,6 +150,11 @@ def explained_stress(eigenvalues, total: float | None = None) -> np.ndarray:
         :math:`\|W\|_F^2 = \sum_k \Lambda_k^2` over *all* eigenvalues, when ``eigenvalues`` are
         only the leading ones (the tail beyond them is then ``total`` minus their squares).
         Default: ``eigenvalues`` is the complete spectrum.
+    rest : float, optional
+        :math:`\sum_{k>K}\Lambda_k^2` beyond the given eigenvalues when it is known more
+        accurately than ``total`` minus their squares (InPCA's Lanczos solver passes the residual
+        :math:`\|W - V\Lambda V^\top\|_F^2`, set to 0 when it is at the level of unresolved
+        eigenvalues).
 
     Returns
     -------
@@ -160,13 +167,21 @@ def explained_stress(eigenvalues, total: float | None = None) -> np.ndarray:
         raise InvalidArgument("eigenvalues", owner, "be finite", lam)
     sq = lam ** 2
     if total is None:
+        if rest is not None:
+            raise InvalidArgument("rest", owner, "be given only with `total` (a complete "
+                                  "spectrum has no rest)", rest)
         tot, rest = float(np.sum(sq)), 0.0
     else:
         if isinstance(total, bool) or not isinstance(total, numbers.Real) \
                 or not np.isfinite(total) or total < 0:
             raise InvalidArgument("total", owner, "be a finite number ≥ 0", total)
         tot = float(total)
-        rest = max(tot - float(np.sum(sq)), 0.0)
+        if rest is None:
+            rest = max(tot - float(np.sum(sq)), 0.0)
+        elif isinstance(rest, bool) or not isinstance(rest, numbers.Real) \
+                or not np.isfinite(rest) or rest < 0:
+            raise InvalidArgument("rest", owner, "be a finite number ≥ 0", rest)
+        rest = float(rest)
     tails = np.concatenate([np.cumsum(sq[::-1])[::-1][1:], [0.0]]) + rest
     if tot == 0:
         return ratio(np.zeros_like(lam), np.zeros_like(lam), "the explained stress (‖W‖ = 0: "
@@ -382,8 +397,14 @@ class InPCA(TransformerMixin, BaseEstimator):
         order = np.argsort(-np.abs(lam), kind="stable")
         lam, V = lam[order], V[:, order]
         tolerance = rank_tolerance(lam, m)
+        rest = None
+        if not complete:          # the stress beyond the top k, as a residual; noise counts as 0
+            rest = self._frobenius2(D, r, g, sq, lam, V) if lazy else \
+                float(np.sum((S - (V * lam) @ V.T) ** 2))
+            if rest <= (m - len(lam)) * tolerance ** 2:
+                rest = 0.0
         lam = np.where(np.abs(lam) > tolerance, lam, 0.0)
-        stress = explained_stress(lam, None if complete else total)
+        stress = explained_stress(lam, None if complete else total, rest=rest)
         lam, V, stress = lam[:k], _fix_signs(V[:, :k]), stress[:k]
         self.eigenvalues_, self.eigenvectors_ = lam, V
         self.signs_ = np.sign(lam)
@@ -424,7 +445,10 @@ class InPCA(TransformerMixin, BaseEstimator):
                                                   matmat=mv, dtype=np.float64)
 
     @staticmethod
-    def _frobenius2(D, r, g, sq):
+    def _frobenius2(D, r, g, sq, lam=None, V=None):
+        """:math:`\|S\|_F^2`, or with ``lam, V`` the residual :math:`\|S - V\Lambda V^\top\|_F^2`
+        (the stress beyond the computed eigenpairs, without the cancellation of
+        :math:`\|S\|_F^2 - \sum\Lambda_k^2`), reading D by row blocks."""
         m = D.shape[0]
         step = max(1, 2 ** 24 // m)
         tot = 0.0
@@ -432,6 +456,8 @@ class InPCA(TransformerMixin, BaseEstimator):
             blk = -0.5 * (np.asarray(D[i:i + step], dtype=np.float64) - r[i:i + step, None]
                           - r[None, :] + g)
             blk *= sq[i:i + step, None] * sq[None, :]
+            if lam is not None:
+                blk -= (V[i:i + step] * lam) @ V.T
             tot += float(np.sum(blk * blk))
         return tot
 
