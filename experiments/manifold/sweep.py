@@ -176,7 +176,7 @@ def run_group(path: str, group: int) -> dict:
 
 
 def run_sweep(config, out, *, scheduler: str | None = None, workers: int | None = None,
-              progress: bool = True) -> "_store.Sweep":
+              progress: bool = True, processes: bool = True) -> "_store.Sweep":
     """Create (or resume) and run a sweep; returns the opened store.
 
     Parameters
@@ -192,6 +192,8 @@ def run_sweep(config, out, *, scheduler: str | None = None, workers: int | None 
         Worker processes of the local cluster (default: one per core).
     progress : bool
         tqdm bar over runs.
+    processes : bool
+        Local cluster workers are processes (default) or threads of this process (tests).
     """
     from tqdm.auto import tqdm
     sw = prepare_sweep(config, out)
@@ -207,7 +209,7 @@ def run_sweep(config, out, *, scheduler: str | None = None, workers: int | None 
                 run_group(sw.path, g)
                 bar.update(sizes[g])
         else:
-            _run_distributed(sw.path, groups, sizes, scheduler, workers, bar)
+            _run_distributed(sw.path, groups, sizes, scheduler, workers, bar, processes)
     finally:
         bar.close()
     sw = _store.open_sweep(sw.path)
@@ -216,11 +218,13 @@ def run_sweep(config, out, *, scheduler: str | None = None, workers: int | None 
     return sw
 
 
-def _run_distributed(path, groups, sizes, scheduler, workers, bar):
+def _run_distributed(path, groups, sizes, scheduler, workers, bar, processes=True):
+    import logging
     from distributed import Client, LocalCluster, as_completed
     if scheduler is None:
+        logging.getLogger("distributed.nanny").setLevel(logging.ERROR)   # shutdown chatter
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, dashboard_address=None)
+                               processes=processes, dashboard_address=":0")
         client = Client(cluster)
     else:
         cluster, client = None, Client(scheduler)

@@ -25,12 +25,14 @@ name           family (thesis size → default here)                     ``width
 =============  =====================================================  ========================
 
 Seeded construction: :func:`build_model` draws the default initialisation from
-``torch.manual_seed(seed)`` inside a forked RNG, so ``build_model(..., seed=s)`` is reproducible
-and leaves the global RNG untouched.
+``torch.manual_seed(seed)`` inside a forked RNG (under a lock, so threads building models at the
+same time do not interleave their draws), so ``build_model(..., seed=s)`` is reproducible and
+leaves the global RNG untouched.
 """
 from __future__ import annotations
 
 import math
+import threading
 from typing import Callable
 
 import torch
@@ -42,8 +44,7 @@ __all__ = ["build_model", "ARCHITECTURES", "init_batchnorm", "corner_init", "cou
            "FC", "AllCNN", "WideResNet", "ConvMixer", "ViT"]
 
 
-def _bn(kind: str, n: int) -> nn.Module:
-    return nn.BatchNorm1d(n) if kind == "1d" else nn.BatchNorm2d(n)
+_INIT_LOCK = threading.Lock()     # default init draws from torch's global RNG, shared by threads
 
 
 class FC(nn.Module):
@@ -286,8 +287,8 @@ def build_model(arch: str, in_shape, num_classes: int, width: int | None = None,
         raise InvalidArgument("width", owner, "be a positive integer or None", width)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise InvalidArgument("seed", owner, "be a non-negative integer", seed)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)                      # the global generator: one thread at a time
         model = ARCHITECTURES[arch](in_shape, num_classes, width)
     return model.float().train()
 
