@@ -138,7 +138,8 @@ def sqrt_arithmetic_mean(models, weights=None, *, log=False) -> np.ndarray:
     if not log:
         c = np.einsum("k,knc->nc", w, np.sqrt(P)) ** 2
         return _finish(_logs(c, False), "sqrt_arithmetic_mean", False)
-    return _finish(2 * _exact.logsumexp(np.log(w)[:, None, None] + P / 2, 0), "sqrt_arithmetic_mean", True)
+    return _finish(2 * _exact.logsumexp(np.log(w)[:, None, None] + P / 2, 0),
+                   "sqrt_arithmetic_mean", True)
 
 
 def geometric_mean(models, weights=None, *, log=False) -> np.ndarray:

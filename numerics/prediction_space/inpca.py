@@ -446,7 +446,7 @@ class InPCA(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _frobenius2(D, r, g, sq, lam=None, V=None):
-        """:math:`\|S\|_F^2`, or with ``lam, V`` the residual :math:`\|S - V\Lambda V^\top\|_F^2`
+        r""":math:`\|S\|_F^2`, or with ``lam, V`` the residual :math:`\|S - V\Lambda V^\top\|_F^2`
         (the stress beyond the computed eigenpairs, without the cancellation of
         :math:`\|S\|_F^2 - \sum\Lambda_k^2`), reading D by row blocks."""
         m = D.shape[0]

@@ -283,7 +283,8 @@ def mean_trajectory(trajectories, kind: str = "arithmetic", weights=None, *, log
     r"""Mean of trajectories sampled on a common grid (§3.5.6): the centroid at each progress.
 
     The thesis uses the arithmetic mean :math:`P_{\mu(s)} = \frac1K\sum_k P_{u_k(s)}` in place of
-    the Bhattacharyya centroid; any ``kind`` of :mod:`~hyperribbon.numerics.prediction_space.centroids` works.
+    the Bhattacharyya centroid; any ``kind`` of
+    :mod:`~hyperribbon.numerics.prediction_space.centroids` works.
 
     Parameters
     ----------

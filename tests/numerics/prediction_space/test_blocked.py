@@ -1,5 +1,6 @@
 """Blocked / out-of-core / Dask distance matrices: equality with the in-memory matrix,
-resumability after an interruption, bounded reads, schedulers."""
+resumability after an interruption, bounded reads, schedulers; partial results never read as
+complete (issue 8 D6); log-probability stacks (E)."""
 import resource
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -8,6 +9,7 @@ import dask
 import dask.array as da
 import numpy as np
 import pytest
+import scipy.special
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +17,9 @@ from hyperribbon.numerics.prediction_space import blocked
 from hyperribbon.numerics.prediction_space.blocked import (ProbabilityStack, open_matrix,
                                                            open_stack, pairwise_dask,
                                                            pairwise_to_disk, tile_status)
+from hyperribbon.numerics.prediction_space.configuration import cluster_trajectories
 from hyperribbon.numerics.prediction_space.distances import METRICS, pairwise_distances
+from hyperribbon.numerics.prediction_space.inpca import InPCA
 from hyperribbon.theory.errors import InvalidArgument
 
 
@@ -158,25 +162,121 @@ def test_small_version_of_the_out_of_core_path(tmp_path):
     assert grown_mb < 200
 
 
-@pytest.mark.parametrize("call,argument", [
+def _interrupted(tmp_path, suffix, after=3, m=20, block=5):
+    """pairwise_to_disk interrupted after ``after`` of 10 tiles."""
+    P = _stack(m=m)
+    path = tmp_path / f"D{suffix}"
+    real = blocked._compute_tile
+    calls = []
+
+    def flaky(*args):
+        if len(calls) == after:
+            raise KeyboardInterrupt("simulated interruption")
+        calls.append(args[2:4])
+        return real(*args)
+
+    blocked._compute_tile = flaky
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            pairwise_to_disk(P, path, block_size=block, scheduler="sync", progress=False)
+    finally:
+        blocked._compute_tile = real
+    return P, path, calls
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".zarr"])
+def test_a_partial_result_never_reads_as_complete(tmp_path, suffix, check_invalid):
+    """Issue 8 D6: after 3 of 10 tiles, open_matrix returned the .npy with zeros in the
+    unfinished tiles, which InPCA and clustering accepted."""
+    P, path, done = _interrupted(tmp_path, suffix)
+    assert tile_status(path) == (3, 10)
+    err = check_invalid(lambda: open_matrix(path), "path", str(path))
+    assert "3 of 10 tiles" in err.rule and "allow_partial=True" in err.rule
+    D = np.asarray(open_matrix(path, allow_partial=True)[:])
+    ref = pairwise_distances(P)
+    b = 5
+    finished = np.zeros((20, 20), bool)
+    for bi, bj in done:
+        finished[bi * b:(bi + 1) * b, bj * b:(bj + 1) * b] = True
+        finished[bj * b:(bj + 1) * b, bi * b:(bi + 1) * b] = True
+    np.testing.assert_allclose(D[finished], ref[finished], rtol=1e-13, atol=0)
+    assert np.all(np.isnan(D[~finished]))                       # holes are NaN, never 0
+    if suffix == ".npy":                                         # any reader sees the holes
+        assert np.isnan(np.load(path)[~finished]).all()
+    for call, argument in ((lambda: InPCA().fit(open_matrix(path, allow_partial=True)), "X"),
+                           (lambda: cluster_trajectories(D), "D")):
+        err = check_invalid(call, argument, "(20, 20)")
+        assert "NaN" in err.rule and "unfinished tile" in err.rule
+        assert "infinite" not in err.rule                         # its own message
+    D2 = pairwise_to_disk(P, path, block_size=5, scheduler="sync", progress=False)
+    np.testing.assert_allclose(np.asarray(D2[:]), ref, rtol=1e-13, atol=0)
+    assert tile_status(path) == (10, 10)
+    np.testing.assert_array_equal(np.asarray(open_matrix(path)[:]), np.asarray(D2[:]))
+
+
+def test_open_matrix_failures_have_their_own_messages(tmp_path, check_invalid):
+    err = check_invalid(lambda: open_matrix(tmp_path / "nothing.npy"), "path", "nothing.npy")
+    assert "meta.json" in err.rule
+    P = _stack(m=6)
+    pairwise_to_disk(P, tmp_path / "D.npy", block_size=3, progress=False)
+    (tmp_path / "D.npy").unlink()
+    err = check_invalid(lambda: open_matrix(tmp_path / "D.npy"), "path", "D.npy")
+    assert "data file" in err.rule
+
+
+@pytest.mark.parametrize("kind", [True, "logits"])
+def test_log_probability_stacks(tmp_path, kind):
+    z = np.random.default_rng(4).standard_normal((9, 30, 5)) * 30
+    logp = z - scipy.special.logsumexp(z, axis=-1, keepdims=True)
+    src = z if kind == "logits" else logp
+    np.save(tmp_path / "L.npy", src.astype(np.float32))
+    ref = pairwise_distances(src.astype(np.float32), log=kind)
+    s = open_stack(tmp_path / "L.npy", log=kind)
+    assert s.log == kind
+    np.testing.assert_allclose(pairwise_distances(s), ref, rtol=1e-13, atol=0)   # stack's kind
+    D = pairwise_to_disk(s, tmp_path / "D.zarr", block_size=4, progress=False)
+    np.testing.assert_allclose(np.asarray(D[:]), ref, rtol=1e-13, atol=0)
+    L = pairwise_dask(tmp_path / "L.npy", block_size=4, log=kind).compute(scheduler="sync")
+    np.testing.assert_allclose(L, ref, rtol=1e-13, atol=0)
+    with pytest.raises(InvalidArgument):            # the same source read as probabilities
+        pairwise_to_disk(tmp_path / "L.npy", tmp_path / "E.npy", block_size=4, progress=False)
+    with pytest.raises(InvalidArgument) as info:    # a resumed run must match the kind
+        pairwise_to_disk(open_stack(tmp_path / "L.npy", log=kind), tmp_path / "D.zarr",
+                         block_size=4, progress=False, log=False)
+    assert info.value.argument in ("path", "probabilities[0:4]")
+
+
+@pytest.mark.parametrize("call,argument,value", [
     pytest.param(lambda t: pairwise_to_disk(_stack(), t / "D.npy", metric="kl"), "metric",
-                 id="metric"),
+                 "'kl'", id="metric"),
     pytest.param(lambda t: pairwise_to_disk(_stack(), t / "D.npy", block_size=0), "block_size",
-                 id="block"),
+                 "0", id="block"),
     pytest.param(lambda t: pairwise_to_disk(_stack(), t / "D.npy", n_workers=0), "n_workers",
-                 id="workers"),
+                 "0", id="workers"),
     pytest.param(lambda t: pairwise_to_disk(_stack(), t / "D.npy", dtype=np.float16), "dtype",
-                 id="dtype"),
-    pytest.param(lambda t: open_stack(t / "missing.npy"), "source", id="missing-file"),
-    pytest.param(lambda t: ProbabilityStack(np.ones((3, 2)) / 2), "source", id="2d-source"),
-    pytest.param(lambda t: open_stack(_stack())[::2], "key", id="strided-key"),
-    pytest.param(lambda t: open_matrix(t / "nothing.npy"), "path", id="no-matrix"),
-    pytest.param(lambda t: pairwise_dask(_stack(), _stack(N=5)), "probs_b", id="dask-shapes"),
+                 "float16", id="dtype"),
+    pytest.param(lambda t: pairwise_to_disk(_stack(), t / "D.npy", out_dtype=np.int32),
+                 "out_dtype", "int32", id="out-dtype"),
+    pytest.param(lambda t: pairwise_to_disk(_stack(), 3), "path", "3", id="path-type"),
+    pytest.param(lambda t: pairwise_to_disk(_stack(), t / "D.npy", log="maybe"), "log",
+                 "'maybe'", id="log"),
+    pytest.param(lambda t: open_stack(t / "missing.npy"), "source", "missing.npy",
+                 id="missing-file"),
+    pytest.param(lambda t: ProbabilityStack(np.ones((3, 2)) / 2), "source", "(3, 2)",
+                 id="2d-source"),
+    pytest.param(lambda t: open_stack(_stack())[::2], "key", "slice(None, None, 2)",
+                 id="strided-key"),
+    pytest.param(lambda t: open_matrix(t / "nothing.npy"), "path", "nothing.npy",
+                 id="no-matrix"),
+    pytest.param(lambda t: open_matrix(t / "nothing.npy", allow_partial=1), "allow_partial",
+                 "1", id="allow-partial"),
+    pytest.param(lambda t: pairwise_dask(_stack(), _stack(N=5)), "probs_b", "(23, 5, 4)",
+                 id="dask-shapes"),
+    pytest.param(lambda t: pairwise_dask(_stack(), dtype="int8"), "dtype", "int8",
+                 id="dask-dtype"),
 ])
-def test_invalid_arguments(tmp_path, call, argument):
-    with pytest.raises(InvalidArgument) as info:
-        call(tmp_path)
-    assert info.value.argument == argument
+def test_invalid_arguments(tmp_path, check_invalid, call, argument, value):
+    check_invalid(lambda: call(tmp_path), argument, value)
 
 
 def _run_slow_out_of_core(tmp_path, m=50_000, N=20, C=10, block=4096):
