@@ -53,6 +53,14 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
+def _as_float(x) -> float:
+    """``float(x)``, or ``inf`` for an int beyond the float range."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+
+
 def _fmt_int(x: float) -> str:
     if math.isfinite(x) and float(x).is_integer() and abs(x) <= 2**63:
         return str(int(x))
@@ -158,7 +166,7 @@ class Domain:
             if self.unit_bytes is not None and isinstance(value, numbers.Real) \
                     and not isinstance(value, bool) and value == value \
                     and value > self.bounds(context)[1]:
-                rule += f" (this value would need {format_bytes(float(value) * self.unit_bytes)})"
+                rule += f" (this value would need {format_bytes(_as_float(value) * self.unit_bytes)})"
             raise InvalidArgument(argument, owner, rule, value)
         return value
 
@@ -216,7 +224,7 @@ def check_allocation(entries: float, argument: str, owner: str, value: Any, *,
     ...
     hyperribbon.theory.errors.InvalidArgument: Argument `n` of `f` must be small enough for an n×n float64 matrix to fit in the allocation limit of 8 GiB (it would need 7.28 TiB), got 1000000.
     """
-    need = float(entries) * itemsize
+    need = _as_float(entries) * itemsize
     if not need <= MAX_ALLOCATION_BYTES:
         raise InvalidArgument(argument, owner,
                               f"be small enough for {what} to fit in the allocation limit of "

@@ -39,6 +39,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from .errors import InvalidArgument
+
 __all__ = ["Status", "Comparison", "Verdict", "decide", "entry_count"]
 
 
@@ -90,15 +92,24 @@ class Comparison:
 
     def __post_init__(self):
         if self.relation not in _RELATIONS:
-            raise ValueError(f"relation must be one of {_RELATIONS}, got {self.relation!r}")
+            raise InvalidArgument("relation", "Comparison", f"be one of {_RELATIONS}",
+                                  self.relation)
         arrays = {}
         for name in ("index", "lhs", "rhs", "lhs_err", "rhs_err"):
-            arrays[name] = np.atleast_1d(np.asarray(getattr(self, name), dtype=float))
+            arrays[name] = np.atleast_1d(np.asarray(getattr(self, name), dtype=float)).ravel()
         m = arrays["lhs"].size
         for name, a in arrays.items():
-            if a.size == 1 and m > 1:
+            if a.size == 1 and m != 1:              # a scalar broadcasts (also to no entries)
                 a = np.full(m, a.item())
+            if a.size != m:
+                raise InvalidArgument(name, "Comparison", f"have one entry per compared entry "
+                                      f"({m}, the length of lhs) or a single entry", a)
             object.__setattr__(self, name, a)
+        for name in ("lhs_err", "rhs_err"):
+            e = getattr(self, name)
+            if np.any(e < 0):
+                raise InvalidArgument(name, "Comparison", "be non-negative (an absolute error "
+                                      "bound)", float(np.min(e)))
 
     @property
     def statuses(self) -> np.ndarray:
