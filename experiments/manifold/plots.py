@@ -435,12 +435,15 @@ def plot_curves(x, curves: dict, *, xlabel, ylabel, title, colours: dict | None 
     return fig
 
 
-def plot_bars(labels, values, *, ylabel, title, highlight: str | None = None, fmt="{:.1%}"):
-    """Labelled bars (e.g. test error of each ensemble centroid, Fig. 2.24b)."""
+def plot_bars(labels, values, *, ylabel, title, highlight: str | None = None, fmt="{:.1%}",
+              reference: str | None = None, xlabel: str = "centroid"):
+    """Labelled bars (e.g. test error of each ensemble centroid, Fig. 2.24b); ``highlight`` in
+    red, a ``reference`` bar (e.g. the members' mean) in grey."""
     fig = _figure(6.4, 4.0)
     ax = fig.add_subplot()
     v = np.asarray(values, dtype=float)
-    colours = [PALETTE[3] if lab == highlight else PALETTE[0] for lab in labels]
+    colours = [PALETTE[3] if lab == highlight else ("#aaaaaa" if lab == reference else PALETTE[0])
+               for lab in labels]
     bars = ax.bar(np.arange(len(labels)), v, color=colours)
     for b, val in zip(bars, v):
         if np.isfinite(val):
@@ -448,11 +451,12 @@ def plot_bars(labels, values, *, ylabel, title, highlight: str | None = None, fm
                         textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
     ax.set_xticks(np.arange(len(labels)), labels, rotation=20, ha="right")
     ax.set_ylabel(ylabel)
-    ax.set_xlabel("centroid")
-    if highlight is not None:
-        from matplotlib.patches import Patch
-        ax.legend(handles=[Patch(color=PALETTE[3], label=f"lowest: {highlight}"),
-                           Patch(color=PALETTE[0], label="others")], fontsize=8)
+    ax.set_xlabel(xlabel)
+    from matplotlib.patches import Patch
+    handles = ([Patch(color=PALETTE[3], label=f"lowest: {highlight}")] if highlight else []) \
+        + [Patch(color=PALETTE[0], label="others" if highlight else xlabel)] \
+        + ([Patch(color="#aaaaaa", label=reference)] if reference else [])
+    ax.legend(handles=handles, fontsize=8)
     ax.grid(alpha=0.3, axis="y")
     ax.set_title(title)
     return fig

@@ -15,25 +15,18 @@ from pathlib import Path
 __all__ = ["run_quick", "train_quick_sweep"]
 
 
-def train_quick_sweep(path, *, seed: int = 0, log=print, config=None):
-    """Train the quick digits sweep into the store ``path`` (resumes an interrupted one).
-
-    ``config``: a sweep configuration to use instead of the quick one.
-    """
-    from hyperribbon.theory import InvalidArgument
-    try:
-        from . import config as _config, sweep as _sweep
-    except ImportError as exc:                          # pragma: no cover - integration guard
-        raise InvalidArgument("sweep", "train_quick_sweep", "be importable (the sweep machinery "
-                              "of hyperribbon.experiments.manifold)", str(exc)) from None
-    cfg = config if config is not None else _config.quick_config(seed=seed)
-    log(f"training the quick sweep into {path} ...")
-    return _sweep.run_sweep(cfg, str(path))
+def train_quick_sweep(path, *, config=None, scheduler: str | None = None, log=print):
+    """Train the quick digits sweep (``configs/quick.toml``, or ``config``) into the store
+    ``path`` with :func:`hyperribbon.experiments.manifold.sweep.run_sweep` (an interrupted
+    store is resumed)."""
+    from .sweep import run_sweep
+    log(f"training the sweep {config or 'quick'!r} into {path} ...")
+    return run_sweep(config if config is not None else "quick", str(path), scheduler=scheduler)
 
 
 def run_quick(out="out/manifold-quick", seed: int = 0, *, sweep=None, analyses="1-13",
-              figures: bool = True, config=None, training_kwargs: dict | None = None,
-              log=print):
+              figures: bool = True, config=None, scheduler: str | None = None,
+              training_kwargs: dict | None = None, log=print):
     """Train (or reuse) the quick digits sweep, run the analyses, write ``out/report.md``.
 
     Parameters
@@ -41,12 +34,16 @@ def run_quick(out="out/manifold-quick", seed: int = 0, *, sweep=None, analyses="
     out : path
         Output folder; the sweep store goes to ``out/sweep`` unless ``sweep`` is given.
     seed : int
+        Seeds the analyses (sample subsets, forests, the networks of analyses 12 and 13); the
+        sweep's own seeds are part of its configuration.
     sweep : path, optional
         An existing sweep store to analyse instead of training one.
     analyses : str or sequence of int
         Default all 13.
     config : optional
-        A sweep configuration replacing the quick one (tests use a tiny one).
+        A sweep configuration (TOML path, shipped name or dict) replacing ``"quick"``.
+    scheduler : None, "sync" or str
+        Dask scheduler of the sweep (see :func:`~hyperribbon.experiments.manifold.sweep.run_sweep`).
     training_kwargs : dict, optional
         ``{"synthetic": {...}, "tasks": {...}}`` overrides for analyses 12 and 13.
 
@@ -62,7 +59,7 @@ def run_quick(out="out/manifold-quick", seed: int = 0, *, sweep=None, analyses="
     numbers = parse_analyses(analyses, "run_quick")
     if sweep is None:
         sweep = out / "sweep"
-        train_quick_sweep(sweep, seed=seed, log=log, config=config)
+        train_quick_sweep(sweep, config=config, scheduler=scheduler, log=log)
     t_train = time.perf_counter() - t0
     train, test, info = load_predictions(sweep)
     results = run_analyses(train, test, analyses=numbers, out=out, figures=figures, seed=seed,

@@ -46,7 +46,7 @@ THESIS = {
                                                       "ImageNet, 2430 models"),
 }
 
-_PERCENT = {k for k in THESIS if "explained stress" in k or "error" in k}
+_PERCENT = {k for k in THESIS if k.startswith(("explained stress", "test error"))}
 
 
 def _find(results, key_prefix):

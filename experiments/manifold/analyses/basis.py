@@ -115,7 +115,7 @@ def four_point_interpretation(logp, meta=None, labels=None, *, s1: float = 0.3, 
             f"$P_{{{s1}}}$, $P_{{{s2}}}$ (eq. 2.4.1, σ = {sigma}). These three coordinates explain "
             f"{fmt(ep4)} of the pairwise distances (eq. 2.4.2); the original InPCA explains "
             f"{fmt(ep_orig[min(3, k) - 1])} in 3 dimensions and comes closest to the 4-point value "
-            f"with {match} dimensions. The two embeddings give {sig} signs to the top three "
+            f"with {match} dimension{'' if match == 1 else 's'}. The two embeddings give {sig} signs to the top three "
             f"coordinates (4-point: {est4.signs_.astype(int).tolist()}, original: "
             f"{full.signs_[:3].astype(int).tolist()}). After rotation and sign flips "
             f"(Kabsch–Umeyama) the RMSD to the original top three coordinates is {fmt(al.rmsd)}, "

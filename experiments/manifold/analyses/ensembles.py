@@ -124,7 +124,8 @@ def ensemble_centroids(train, test, *, meta=None, labels_train=None, labels_test
     values = list(final["test_error"].to_numpy()) + [member]
     figures = {"final_test_error": lambda: plots.plot_bars(
         labels, values, ylabel="test error at the last step (mean over configurations)",
-        highlight=CENTROID_NAMES.get(best) if len(tied) == 1 else None, title=f"Seed-ensemble centroids, "
+        highlight=CENTROID_NAMES.get(best) if len(tied) == 1 else None,
+        reference="members (mean)", title=f"Seed-ensemble centroids, "
         f"{len(groups)} configurations")}
     big = max(groups, key=lambda c: len(groups[c]))
     sub = df[df.configuration == big]

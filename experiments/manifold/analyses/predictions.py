@@ -44,7 +44,8 @@ __all__ = ["Predictions", "as_predictions", "STRUCTURAL_COLUMNS", "ORDER_COLUMNS
 
 STRUCTURAL_COLUMNS = ("run", "run_id", "checkpoint", "step", "epoch", "seed", "status", "done",
                       "split", "model", "train_error", "test_error", "train_loss", "test_loss",
-                      "diverged", "diverged_at", "n_checkpoints", "n_done", "member")
+                      "diverged", "diverged_at", "n_checkpoints", "n_done", "member", "group",
+                      "total_steps", "seconds", "checkpoints")
 ORDER_COLUMNS = ("step", "epoch", "checkpoint")
 
 

@@ -108,11 +108,42 @@ def progress_vs_error(train, test=None, *, meta=None, labels_train=None, labels_
                           tables=tables, figures=figures, markdown=" ".join(parts))
 
 
+_SUFFIX = {"-small": 1, "-large": 2}
+
+
+def _sizes(pr, size_column):
+    """``(meta, size column, matching columns)``: sizes from ``size_column`` when it varies
+    within an architecture, else from ``<family>-small`` / ``<family>-large`` architecture names
+    (the thesis's Small and Large ResNet); ``(meta, None, [])`` if neither applies."""
+    meta = pr.meta
+    varying = pr.varying_factors
+    if size_column in meta.columns:
+        if "arch" in meta.columns:
+            two = (meta.groupby("arch")[size_column].nunique() > 1).any()
+        else:
+            two = meta[size_column].nunique() > 1
+        if two:
+            return meta, size_column, [c for c in varying if c != size_column]
+    if "arch" in meta.columns:
+        arch = meta["arch"].astype(str)
+        fam = arch.str.replace(r"-(small|large)$", "", regex=True)
+        rank = arch.str.extract(r"(-small|-large)$")[0].map(_SUFFIX)
+        ok = rank.notna()
+        if ok.any() and (rank[ok].groupby(fam[ok]).nunique() > 1).any():
+            m = meta.assign(family=fam, size_rank=rank.fillna(0).astype(int))
+            others = ["family"] + [c for c in varying if c not in ("arch", size_column)]
+            return m, "size_rank", others
+    return meta, None, []
+
+
 def larger_vs_smaller(logp, meta=None, labels=None, *, size_column: str = "width",
                       split: str = "train", number: int = 7) -> AnalysisResult:
     r"""Progress per step of larger vs smaller networks of the same configuration (Fig. 2.8).
 
     Configurations are matched on every varying factor except ``size_column`` (and the seed).
+    Without two sizes of one architecture, architectures named ``<family>-small`` and
+    ``<family>-large`` (e.g. ``wrn-small``, ``wrn-large``) are compared as two sizes of
+    ``<family>`` (size rank 1 and 2).
     For each matched configuration with at least two sizes, the progress of each size is
     averaged over seeds at every step all its runs recorded; the largest and the smallest size
     are compared at their common steps after step 0.
@@ -121,18 +152,20 @@ def larger_vs_smaller(logp, meta=None, labels=None, *, size_column: str = "width
     pr = as_predictions(logp, meta, labels, split=split, owner=owner)
     title = f"Larger vs smaller networks: progress per step ({pr.split})"
     key = f"a{number:02d}_larger_smaller_{pr.split}"
-    if size_column not in pr.meta.columns or not pr.has_runs:
-        return skipped(key, number, title, f"needs a `{size_column}` column and run/step "
-                       f"metadata (columns: {', '.join(map(str, pr.meta.columns))})")
+    if not pr.has_runs:
+        return skipped(key, number, title, "needs run/step metadata")
+    meta2, size_col, others = _sizes(pr, size_column)
+    if size_col is None:
+        return skipped(key, number, title, f"no architecture was trained at two values of "
+                       f"`{size_column}` (nor as a '<family>-small'/'-large' pair)")
     order = pr.order_column
-    others = [c for c in pr.varying_factors if c != size_column]
     s = pr.progress
     rows = []
     for run, idx in pr.runs.items():
-        row0 = pr.meta.loc[idx[0]]
+        row0 = meta2.loc[idx[0]]
         key_conf = "/".join(str(row0[c]) for c in others) if others else "all"
         for i in idx:
-            rows.append({"configuration": key_conf, "size": row0[size_column], "run": run,
+            rows.append({"configuration": key_conf, "size": row0[size_col], "run": run,
                          "step": pr.meta.loc[i, order], "progress": s[i]})
     df = pd.DataFrame(rows)
     mean = df.groupby(["configuration", "size", "step"], as_index=False).agg(
@@ -153,19 +186,19 @@ def larger_vs_smaller(logp, meta=None, labels=None, *, size_column: str = "width
                           "difference": b[st] - a[st]})
         for j, sz in enumerate(sizes):
             gs = g[g["size"] == sz]
-            lab = f"{conf}, {size_column}={sz}"
+            lab = f"{conf}, {size_col}={sz}"
             curves[lab] = (gs["step"].to_numpy(dtype=float), gs["progress"].to_numpy())
             colours[lab] = plots.PALETTE[ci % 10]
             styles[lab] = "-o" if sz == large else ("--s" if sz == small else ":^")
     if not comps:
         return skipped(key, number, title, f"no configuration was trained at two values of "
-                       f"`{size_column}` with common steps")
+                       f"`{size_col}` with common steps")
     comp = pd.DataFrame(comps)
     ahead = float(np.mean(comp["difference"] > 0))
     per_conf = comp.groupby("configuration").agg(fraction_ahead=("difference",
                                                                  lambda d: float(np.mean(d > 0))),
                                                  mean_difference=("difference", "mean"))
-    numbers = {"split": pr.split, "size_column": size_column, "n_configurations": len(confs),
+    numbers = {"split": pr.split, "size_column": size_col, "n_configurations": len(confs),
                "n_comparisons": int(len(comp)), "fraction_larger_ahead": ahead,
                "mean_difference": float(comp["difference"].mean()),
                "per_configuration": per_conf.reset_index().to_dict(orient="records")}
@@ -174,7 +207,7 @@ def larger_vs_smaller(logp, meta=None, labels=None, *, size_column: str = "width
         f = plots.plot_curves(None, curves, styles=styles, colours=colours,
                               xlabel=f"{order} (gradient updates)" if order == "step" else order,
                               ylabel=f"progress on {pr.split} samples (seed mean)",
-                              title=f"Progress per {order}: larger ({size_column} max, solid) vs "
+                              title=f"Progress per {order}: larger ({size_col} max, solid) vs "
                                     f"smaller (dashed)",
                               legend_title="configuration (" + "/".join(others) + ")")
         ax = f.axes[0]
@@ -183,7 +216,7 @@ def larger_vs_smaller(logp, meta=None, labels=None, *, size_column: str = "width
                                                                        "step"].min())))
         return f
 
-    parts = [f"{len(confs)} configurations were trained at several values of `{size_column}`. "
+    parts = [f"{len(confs)} configurations were trained at several values of `{size_col}`. "
              f"Over {len(comp)} (configuration, step) pairs after step 0 the largest size has the "
              f"higher seed-mean progress in {pct(ahead)} of cases; the mean progress difference "
              f"(larger − smaller) is {fmt(numbers['mean_difference'])}."]

@@ -39,6 +39,9 @@ ANALYSES = {
     13: "Chapter 3: sub-tasks of digits, imprinting, progress across tasks (trains networks)",
 }
 STACK_ANALYSES = tuple(range(1, 12))
+#: The thesis's explained stress on CIFAR-10 (§2.3, Figs 2.1b, 2.4b), drawn on the figures.
+THESIS_STRESS = {"train": {"thesis, CIFAR-10": ([3, 50], [0.76, 0.98])},
+                 "test": {"thesis, CIFAR-10": ([3, 50], [0.63, 0.95])}}
 
 
 def parse_analyses(spec, owner: str = "run_analyses") -> tuple:
@@ -97,9 +100,11 @@ def run_analyses(train, test=None, *, analyses=None, out=None, figures: bool = T
     figures : bool
         Write PNG+PDF figures.
     quick : bool
-        Smaller settings for 12 and 13 (and fewer forest trees in 5).
+        Smaller settings for 12 and 13 (and fewer forest trees in 5); analysis 7 trains a width
+        pair itself when the stack has no two sizes of one architecture.
     training_kwargs : dict, optional
-        Extra keyword arguments for analyses 12 and 13.
+        ``{"synthetic": {...}, "tasks": {...}, "widths": {...}}``: settings of the analyses that
+        train networks (12, 13, and 7 in quick mode).
     log : callable
         Progress messages (default ``print``; pass ``lambda *_: None`` to silence).
 
@@ -120,15 +125,16 @@ def run_analyses(train, test=None, *, analyses=None, out=None, figures: bool = T
     kw = {"colour_by": colour_by}
     trees = 60 if quick else 200
     jobs = {
-        1: lambda: [inpca_manifold(train, number=1, **kw)],
-        2: lambda: ([inpca_manifold(test, number=2, **kw), joint_embedding(train, test, **kw)]
+        1: lambda: [inpca_manifold(train, number=1, reference=THESIS_STRESS["train"], **kw)],
+        2: lambda: ([inpca_manifold(test, number=2, reference=THESIS_STRESS["test"], **kw),
+                     joint_embedding(train, test, **kw)]
                     if test is not None else [_needs_test("a02_joint", 2, ANALYSES[2])]),
         3: lambda: [subset_embeddings(p, seed=seed, **kw) for p in (train, test) if p is not None],
         4: lambda: [away_from_manifold(train, test, **kw)],
         5: lambda: [trajectory_dendrogram(p, seed=seed, n_estimators=trees, **kw)
                     for p in (train, test) if p is not None],
         6: lambda: [progress_vs_error(train, test, **kw)],
-        7: lambda: [larger_vs_smaller(train)],
+        7: lambda: [_larger_smaller(train, quick, seed, training_kwargs)],
         8: lambda: [tube_analysis(p) for p in (train, test) if p is not None],
         9: lambda: [four_point_interpretation(train, **kw)],
         10: lambda: ([ensemble_centroids(train, test)] if test is not None
@@ -150,6 +156,16 @@ def run_analyses(train, test=None, *, analyses=None, out=None, figures: bool = T
             results.append(r)
         log(f"[analysis {n}] done in {time.perf_counter() - t0:.1f} s")
     return results
+
+
+def _larger_smaller(train, quick, seed, kwargs) -> AnalysisResult:
+    """Analysis 7 on the stack; in quick mode, if the stack has no two sizes of one
+    architecture, on a width pair trained here (:func:`.widths.width_comparison`)."""
+    r = larger_vs_smaller(train)
+    if r.skipped and quick:
+        from .widths import width_comparison
+        return width_comparison(quick=True, seed=seed, **(kwargs or {}).get("widths", {}))
+    return r
 
 
 def _synthetic(quick, seed, kwargs) -> AnalysisResult:

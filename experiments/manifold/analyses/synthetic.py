@@ -81,7 +81,7 @@ def synthetic_manifolds(*, quick: bool = False, seed: int = 0, dims=DIMS,
     numbers = {"settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in S.items()},
                "seed": seed, "explained_stress": {}, "corners": {}, "initial_spectrum": {}}
     rows, curves, corner_curves, figures, embeds = [], {}, {}, {}, {}
-    spectra = {}
+    spectra, stacks = {}, {}
     for c in S["slopes"]:
         name = _name(c)
         data = sloppy_gaussian(n_train=S["n_train"], n_test=S["n_test"], d=S["d"], c=c,
@@ -96,6 +96,7 @@ def synthetic_manifolds(*, quick: bool = False, seed: int = 0, dims=DIMS,
         numbers["explained_stress"][name] = {"c": c}
         for split in ("train", "test"):
             pr = Predictions(runs[split], runs["meta"], getattr(data, f"y_{split}"), split=split)
+            stacks[(name, split)] = pr
             est, st = _stress(pr, dims)
             numbers["explained_stress"][name][split] = st
             numbers["explained_stress"][name][f"final_{split}_error_median"] = float(
@@ -125,6 +126,7 @@ def synthetic_manifolds(*, quick: bool = False, seed: int = 0, dims=DIMS,
             per = S["corner_pool"] // n
             keep = ((cmeta["corner"] < n) & (cmeta["member"] < per)).to_numpy()
             pr = Predictions(cr["train"][keep], cmeta[keep], data.y_train, split="train")
+            stacks[(name, f"corners{n}")] = pr
             est, st = _stress(pr, dims)
             numbers["corners"][name][n] = {"trajectories_per_corner": per, "explained_stress": st}
             corner_curves[f"{name}, {n} corner(s) × {per}"] = (
@@ -175,7 +177,7 @@ def synthetic_manifolds(*, quick: bool = False, seed: int = 0, dims=DIMS,
     return AnalysisResult(key=f"a{number:02d}_synthetic", number=number,
                           title="Synthetic inputs: sloppy vs non-sloppy, training from corners",
                           numbers=numbers, tables={"explained_stress": table}, figures=figures,
-                          markdown=_markdown(numbers, corners))
+                          markdown=_markdown(numbers, corners), data={"predictions": stacks})
 
 
 def _markdown(n, corners):

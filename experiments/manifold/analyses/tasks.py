@@ -230,7 +230,8 @@ def task_manifold(*, quick: bool = False, seed: int = 0, dims=DIMS, n_grid: int 
     tables = {"models": meta, "per_class_progress": pc}
     return AnalysisResult(key=f"a{number:02d}_tasks", number=number,
                           title="Chapter 3: the manifold of digit sub-tasks", numbers=numbers,
-                          tables=tables, figures=figures, markdown=_markdown(numbers))
+                          tables=tables, figures=figures, markdown=_markdown(numbers),
+                          data={"predictions": pr})
 
 
 def _markdown(n):

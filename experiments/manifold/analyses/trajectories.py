@@ -37,11 +37,24 @@ __all__ = ["reindex_runs", "trajectory_dendrogram", "tube_analysis"]
 
 
 def _error_of_run(pr, idx):
+    """Final *training* error of a run: the ``train_error`` column if the metadata has it (so
+    test predictions select the same runs), else the error of these predictions."""
+    if "train_error" in pr.meta.columns:
+        v = pr.meta.loc[idx[-1], "train_error"]
+        if v == v:                                             # not NaN
+            return float(v)
     return float(pr.errors[idx[-1]])
 
 
-def reindex_runs(pr, *, n_grid: int = 21, max_final_error: float | None = 0.1) -> dict:
+def reindex_runs(pr, *, n_grid: int = 21, max_final_error: float | None = 0.1,
+                 coverage: float = 0.75) -> dict:
     r"""Re-index every run on a common progress grid (cached on ``pr``).
+
+    Runs are kept if they trained (final train error ≤ ``max_final_error``; None keeps all) and
+    reach the grid's end: the grid spans [largest starting progress, ``hi``] where ``hi`` is the
+    largest maximal progress reached by at least a fraction ``coverage`` of the trained runs
+    (``coverage=1``: every trained run, i.e. the slowest one sets the end). Runs that stop
+    short of ``hi`` are excluded and listed.
 
     Returns
     -------
@@ -55,7 +68,9 @@ def reindex_runs(pr, *, n_grid: int = 21, max_final_error: float | None = 0.1) -
         No run metadata, fewer than two usable runs, or no common progress range.
     """
     owner = "reindex_runs"
-    key = ("reindex", int(n_grid), max_final_error)
+    if not (isinstance(coverage, (int, float)) and 0 < coverage <= 1):
+        raise InvalidArgument("coverage", owner, "be in (0, 1]", coverage)
+    key = ("reindex", int(n_grid), max_final_error, float(coverage))
     if key in pr._cache:
         return pr._cache[key]
     if not pr.has_runs:
@@ -74,8 +89,15 @@ def reindex_runs(pr, *, n_grid: int = 21, max_final_error: float | None = 0.1) -
         raise InvalidArgument("meta", owner, "contain at least 2 runs with ≥ 2 checkpoints that "
                               f"trained (final error ≤ {max_final_error})",
                               f"{len(runs)} usable runs")
+    reach = np.array([float(np.max(s[pr.runs[r]])) for r in runs])
+    hi = float(np.quantile(reach, 1.0 - coverage, method="lower"))
+    for r, v in zip(list(runs), reach):
+        if v < hi:
+            excluded[r] = f"reaches progress {v:.3g} < {hi:.3g}"
+            runs.remove(r)
+    if len(runs) < 2:
+        raise InvalidArgument("coverage", owner, "leave at least 2 runs", coverage)
     lo = max(float(np.min(s[pr.runs[r]])) for r in runs)
-    hi = min(float(np.max(s[pr.runs[r]])) for r in runs)
     if not hi > lo:
         raise InvalidArgument("meta", owner, "describe runs whose progress ranges overlap",
                               f"[max start, min end] = [{lo:.3g}, {hi:.3g}]")
@@ -98,6 +120,11 @@ def reindex_runs(pr, *, n_grid: int = 21, max_final_error: float | None = 0.1) -
     return out
 
 
+_REASONS = {"final": "did not train (final train error above the threshold)",
+            "reaches": "stop short of the grid's end",
+            "fewer": "have a single checkpoint"}
+
+
 def _config_matrix(D, config):
     labels = list(dict.fromkeys(config.tolist()))
     k = len(labels)
@@ -113,7 +140,8 @@ def _config_matrix(D, config):
 
 
 def trajectory_dendrogram(logp, meta=None, labels=None, *, n_grid: int = 21,
-                          max_final_error: float | None = 0.1, colour_by: str | None = None,
+                          max_final_error: float | None = 0.1, coverage: float = 0.75,
+                          colour_by: str | None = None,
                           n_estimators: int = 200, n_repeats: int = 10, seed: int = 0,
                           split: str = "train", number: int = 5) -> AnalysisResult:
     r"""Dendrogram of trajectory distances averaged over seeds; importance of each factor
@@ -131,7 +159,7 @@ def trajectory_dendrogram(logp, meta=None, labels=None, *, n_grid: int = 21,
     title = f"Dendrogram of {pr.split} trajectories and factor importance"
     key = f"a{number:02d}_dendrogram_{pr.split}"
     try:
-        R = reindex_runs(pr, n_grid=n_grid, max_final_error=max_final_error)
+        R = reindex_runs(pr, n_grid=n_grid, max_final_error=max_final_error, coverage=coverage)
     except InvalidArgument as exc:
         return skipped(key, number, title, str(exc))
     T, grid = R["trajectories"], R["grid"]
@@ -153,6 +181,7 @@ def trajectory_dendrogram(logp, meta=None, labels=None, *, n_grid: int = 21,
             lab_colour[c] = pal[str(v)]
         legend = {f"{colour} = {lv}": pal[lv] for lv in levels}
     numbers = {"split": pr.split, "n_runs": int(len(R["runs"])), "n_configurations": len(leaves),
+               "max_final_error": max_final_error, "coverage": coverage,
                "grid": [float(grid[0]), float(grid[-1]), int(grid.size)],
                "excluded_runs": {str(k): v for k, v in R["excluded"].items()},
                "leaves": leaves}
@@ -164,8 +193,12 @@ def trajectory_dendrogram(logp, meta=None, labels=None, *, n_grid: int = 21,
     parts = [f"{len(R['runs'])} {pr.split} runs were re-indexed by progress on {grid.size} points "
              f"in [{fmt(grid[0])}, {fmt(grid[-1])}] and compared by $d_{{traj}}$ (eq. 2.2.5)."]
     if R["excluded"]:
-        parts.append(f"{len(R['excluded'])} runs were left out (not trained: final error above "
-                     f"{max_final_error}, or a single checkpoint).")
+        why = {}
+        for v in R["excluded"].values():
+            k = v.split(" ")[0]
+            why[k] = why.get(k, 0) + 1
+        parts.append(f"{len(R['excluded'])} runs were left out ("
+                     + ", ".join(f"{n} {_REASONS.get(k, k)}" for k, n in why.items()) + ").")
     if len(leaves) >= 2:
         cl = cluster_trajectories(M, method="average")
         order = [leaves[i] for i in cl.order]
@@ -235,7 +268,8 @@ def trajectory_dendrogram(logp, meta=None, labels=None, *, n_grid: int = 21,
 
 
 def tube_analysis(logp, meta=None, labels=None, *, n_grid: int = 21,
-                  max_final_error: float | None = 0.1, group_by: str | None = None,
+                  max_final_error: float | None = 0.1, coverage: float = 0.75,
+                  group_by: str | None = None,
                   split: str = "train", number: int = 8) -> AnalysisResult:
     r"""Tube widths, distance to the geodesic and mean trajectories (Figs 2.16–2.17, §3.5.6;
     analysis 8).
@@ -252,7 +286,7 @@ def tube_analysis(logp, meta=None, labels=None, *, n_grid: int = 21,
     title = f"Tubes, distance to the geodesic and mean trajectories ({pr.split})"
     key = f"a{number:02d}_tubes_{pr.split}"
     try:
-        R = reindex_runs(pr, n_grid=n_grid, max_final_error=max_final_error)
+        R = reindex_runs(pr, n_grid=n_grid, max_final_error=max_final_error, coverage=coverage)
     except InvalidArgument as exc:
         return skipped(key, number, title, str(exc))
     T, grid, conf = R["trajectories"], R["grid"], R["config"]

@@ -125,3 +125,15 @@ def test_invalid_arguments(preds, call, argument):
     with pytest.raises(InvalidArgument) as e:
         call(*preds)
     assert e.value.argument == argument
+
+
+def test_small_and_large_architecture_names_are_two_sizes(preds):
+    tr, _ = preds
+    meta = tr.meta.copy()
+    meta["arch"] = np.where(meta["width"] == 32, meta["arch"] + "-large", meta["arch"] + "-small")
+    meta = meta.drop(columns=["width"])
+    r = larger_vs_smaller(Predictions(tr.logp, meta, tr.labels))
+    direct = larger_vs_smaller(tr)
+    assert r.numbers["size_column"] == "size_rank"
+    assert r.numbers["n_comparisons"] == direct.numbers["n_comparisons"]
+    assert r.numbers["mean_difference"] == pytest.approx(direct.numbers["mean_difference"])

@@ -40,18 +40,24 @@ def test_progress_of_truth_is_one_and_of_ignorance_zero():
 
 
 def test_reindexed_grid_is_common_and_valid(pr):
-    R = reindex_runs(pr, n_grid=9)
-    assert R["valid"].all()
+    R = reindex_runs(pr, n_grid=9, coverage=1.0)
+    assert R["valid"].all() and not R["excluded"]
     starts = [pr.progress[idx].min() for idx in pr.runs.values()]
     ends = [pr.progress[idx].max() for idx in pr.runs.values()]
     assert R["grid"][0] == pytest.approx(max(starts)) and R["grid"][-1] == pytest.approx(min(ends))
     assert np.allclose(scipy.special.logsumexp(R["trajectories"], axis=-1), 0, atol=1e-12)
+    R = reindex_runs(pr, n_grid=9, coverage=0.5)              # half the runs may stop short
+    kept = [pr.progress[pr.runs[r]].max() for r in R["runs"]]
+    assert R["valid"].all() and min(kept) == pytest.approx(R["grid"][-1])
+    assert len(kept) >= 0.5 * len(pr.runs)
+    assert all(v.startswith("reaches") for v in R["excluded"].values())
 
 
 def test_dendrogram_leaves_cover_every_configuration_and_average_over_seeds(pr):
-    r = trajectory_dendrogram(pr, n_grid=9, n_estimators=20, n_repeats=2)
+    r = trajectory_dendrogram(pr, n_grid=9, n_estimators=20, n_repeats=2, coverage=1.0)
     R = r.data["reindexed"]
     configs = set(pr.configuration())
+    assert len(R["runs"]) == len(pr.runs)
     assert sorted(r.numbers["leaves"]) == sorted(configs)
     assert sorted(r.numbers["dendrogram_order"]) == sorted(configs)
     # run matrix against the slow reference on the re-indexed (probability) trajectories
@@ -67,6 +73,10 @@ def test_dendrogram_leaves_cover_every_configuration_and_average_over_seeds(pr):
     assert M[0, 1] == pytest.approx(np.mean(D[np.ix_(ia, ib)]), rel=1e-14)
     assert np.all(np.diag(M) == 0)
     assert set(r.numbers["importance"]) == set(pr.varying_factors) | {"distance to geodesic"}
+    # with runs left out, the leaves are exactly the configurations of the runs kept
+    r2 = trajectory_dendrogram(pr, n_grid=9, n_estimators=10, n_repeats=1, coverage=0.5)
+    kept = set(r2.data["reindexed"]["config"])
+    assert sorted(r2.numbers["leaves"]) == sorted(kept)
 
 
 def test_tube_widths_against_numpy_means(pr):
@@ -96,16 +106,19 @@ def test_no_runs_is_a_skip_not_an_error():
 
 def test_untrained_runs_are_excluded(pr):
     R = reindex_runs(pr, n_grid=5, max_final_error=0.0)
-    finals = {run: pr.errors[idx[-1]] for run, idx in pr.runs.items()}
-    assert set(R["excluded"]) == {run for run, e in finals.items() if e > 0.0}
+    finals = {run: pr.meta.loc[idx[-1], "train_error"] for run, idx in pr.runs.items()}
+    untrained = {r for r, v in R["excluded"].items() if v.startswith("final")}
+    assert untrained == {run for run, e in finals.items() if e > 0.0}
 
 
-@pytest.mark.parametrize("meta_fn,argument", [
-    pytest.param(lambda m: m.drop(columns=["run"]), "meta", id="no-run-column"),
-    pytest.param(lambda m: m.assign(run=0), "meta", id="one-run-only"),
+@pytest.mark.parametrize("meta_fn,kwargs,argument", [
+    pytest.param(lambda m: m.drop(columns=["run"]), {}, "meta", id="no-run-column"),
+    pytest.param(lambda m: m.assign(run=0), {}, "meta", id="one-run-only"),
+    pytest.param(lambda m: m, {"coverage": 0.0}, "coverage", id="zero-coverage"),
+    pytest.param(lambda m: m, {"coverage": 1.5}, "coverage", id="coverage-above-one"),
 ])
-def test_invalid_metadata(pr, meta_fn, argument):
+def test_invalid_metadata(pr, meta_fn, kwargs, argument):
     p = Predictions(pr.logp, meta_fn(pr.meta), pr.labels)
     with pytest.raises(InvalidArgument) as e:
-        reindex_runs(p)
+        reindex_runs(p, **kwargs)
     assert e.value.argument == argument
