@@ -13,7 +13,7 @@ import numpy as np
 
 from ._io import atomic_savefig
 
-__all__ = ["new_figure", "save_figure", "plot_spectrum"]
+__all__ = ["new_figure", "save_figure", "plot_spectrum", "fit_log_ylim"]
 
 
 def new_figure(**kw):
@@ -35,8 +35,9 @@ def plot_spectrum(ax, spec, *, scale: float = 1.0, label: str = "", color=None, 
     """Draw the resolved eigenvalues of ``spec`` (times ``scale``) against their 1-based index.
 
     Magnitudes are drawn (|λ|, as the thesis's Fig 4.10 does for the Hessian). Unresolved
-    eigenvalues are left out; ``floor_line`` draws the noise floor (times ``scale``) as a dotted
-    horizontal line of the same colour over the index range of the unresolved ones.
+    eigenvalues are left out; ``floor_line`` draws their largest error bound (times ``scale``) —
+    the level below which nothing is resolved — as a dotted horizontal line of the same colour
+    over their index range.
 
     Returns
     -------
@@ -52,10 +53,22 @@ def plot_spectrum(ax, spec, *, scale: float = 1.0, label: str = "", color=None, 
     else:
         keep = np.arange(vals.size)
     sel = keep[res[keep]]
-    line = ax.semilogy(idx[sel], vals[sel], style, color=color, marker=marker, ms=3, lw=lw,
-                       label=label)[0]
-    if floor_line and np.any(~res) and spec.floor > 0:
+    line = ax.semilogy(idx[sel], vals[sel], linestyle=style, color=color, marker=marker, ms=3,
+                       lw=lw, label=label)[0]
+    if floor_line and np.any(~res):
         bad = idx[~res]
-        ax.hlines(spec.floor * scale, bad.min(), bad.max(), colors=line.get_color(),
-                  linestyles=":", lw=1.0)
+        level = float(np.max(np.asarray(spec.errors)[~res])) * scale
+        if level > 0:
+            ax.hlines(level, bad.min(), bad.max(), colors=line.get_color(), linestyles=":",
+                      lw=1.0)
     return int(sel.size)
+
+
+def fit_log_ylim(ax, pad: float = 3.0) -> None:
+    """Set the y-range of a log axis to the drawn *lines* (the measured values), padded by
+    ``pad``; noise-floor segments far below the measured values then fall outside the axes
+    (they mark values that are not shown anyway)."""
+    ys = [np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()]
+    ys = np.concatenate([y[np.isfinite(y) & (y > 0)] for y in ys if y.size] or [np.ones(1)])
+    if ys.size:
+        ax.set_ylim(float(ys.min()) / pad, float(ys.max()) * pad)

@@ -178,11 +178,16 @@ def run_spectrum(quantities=("hessian",), arch: str = "fc", width: int | None = 
 
 
 def _measure(m) -> str:
+    """A §4.4 measure: its value when decided; value ± half-width when its error-bar interval is
+    narrow (relative width < 1e-6); the interval otherwise."""
     if m is None:
         return "n/a"
     if m["decided"]:
         return fmt(m["value"])
-    return f"undecided in [{fmt(m['lower'])}, {fmt(m['upper'])}]"
+    lo, hi = m["lower"], m["upper"]
+    if math.isfinite(lo) and math.isfinite(hi) and hi - lo <= 1e-6 * max(abs(lo), abs(hi)):
+        return f"{fmt(0.5 * (lo + hi))} ± {fmt(0.5 * (hi - lo), 2)} (from the error bars)"
+    return f"undecided in [{fmt(lo)}, {fmt(hi)}]"
 
 
 def format_report(report: SpectrumReport) -> str:
@@ -227,7 +232,7 @@ def format_report(report: SpectrumReport) -> str:
 
 def write_spectrum_outputs(report: SpectrumReport, out) -> list:
     """CSV per spectrum, summary JSON, a PNG/PDF figure and report.md in ``out``."""
-    from ._plot import new_figure, plot_spectrum, save_figure
+    from ._plot import fit_log_ylim, new_figure, plot_spectrum, save_figure
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = []
@@ -249,6 +254,7 @@ def write_spectrum_outputs(report: SpectrumReport, out) -> list:
         plot_spectrum(ax, spec, scale=1.0 / top if top > 0 else 1.0, label=key,
                       color=cmap(i % 10), max_points=400)
     ax.plot([], [], ":", color="grey", label="noise floor (unresolved values not drawn)")
+    fit_log_ylim(ax)
     ax.set_xlabel("index i")
     ax.set_ylabel("|λ_i| / |λ_1|")
     N = report.network
