@@ -1,6 +1,8 @@
-"""Geodesics on the product of spheres (eq. 2.2.3) and progress (eq. 2.2.4)."""
+"""Geodesics on the product of spheres (eq. 2.2.3) and progress (eq. 2.2.4); zero-length geodesics
+(issue 8 D11); the log domain (E)."""
 import numpy as np
 import pytest
+import scipy.special
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -10,7 +12,6 @@ from hyperribbon.numerics.prediction_space.geodesics import (GeodesicFrame, dist
                                                              geodesic_reference, progress,
                                                              progress_reference)
 from hyperribbon.numerics.prediction_space.probabilities import ignorance, truth
-from hyperribbon.theory.errors import InvalidArgument
 
 
 @st.composite
@@ -124,21 +125,86 @@ def test_frame_coordinates_are_exact_for_points_on_the_circle():
     assert geodesic_distance(p, q) == pytest.approx(float(np.mean(f.theta)), rel=1e-14)
 
 
-@pytest.mark.parametrize("call,argument", [
-    pytest.param(lambda: geodesic(np.ones((3, 2)) / 2, np.ones((4, 2)) / 2, 0.5), "end",
-                 id="shapes"),
-    pytest.param(lambda: geodesic(np.ones((3, 2)) / 2, np.ones((3, 2)) / 2, np.nan), "alpha",
-                 id="nan-alpha"),
+# ---------------------------------------------------------------- zero-length geodesic (D11)
+def test_progress_on_a_zero_length_geodesic_is_a_named_error(check_invalid):
+    """Issue 8 D11: start = end silently gave progress 0.0 (every α is a minimiser)."""
+    P0 = ignorance(5, 3)
+    model = truth(np.arange(5) % 3, 3, smoothing=0.3)
+    for call in (lambda: progress(model, P0, P0), lambda: progress(model[None], P0, P0),
+                 lambda: distance_to_geodesic(model, P0, P0),
+                 lambda: progress(np.log(model), np.log(P0), np.log(P0), log=True)):
+        err = check_invalid(call, "end", "(5, 3)")
+        assert "zero length" in err.rule
+    # one sample where the ends differ is enough
+    end = P0.copy()
+    end[2] = [0.5, 0.25, 0.25]
+    assert 0.0 <= progress(model, end, P0) <= 1.0
+
+
+# ---------------------------------------------------------------- log domain (E)
+def test_log_domain_geodesics_and_progress_agree_with_probabilities():
+    rng = np.random.default_rng(11)
+    N, C = 30, 5
+    Ps = truth(np.arange(N) % C, C, smoothing=0.05)
+    P0 = ignorance(N, C)
+    models = rng.dirichlet(np.ones(C), size=(4, N))
+    s, d = progress(models, Ps, return_distance=True)
+    sl, dl = progress(np.log(models), np.log(Ps), np.log(P0), log=True, return_distance=True)
+    np.testing.assert_allclose(sl, s, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(dl, d, rtol=1e-12)
+    pts = geodesic(P0, Ps, [0.2, 0.9])
+    lpts = geodesic(np.log(P0), np.log(Ps), [0.2, 0.9], log=True)
+    np.testing.assert_allclose(np.exp(lpts), pts, rtol=1e-12)
+    np.testing.assert_allclose(geodesic_objective(np.log(models), np.log(Ps), alpha=[0.1, 0.5],
+                                                  log=True),
+                               geodesic_objective(models, Ps, alpha=[0.1, 0.5]), rtol=1e-12)
+    dd, ss = distance_to_geodesic(np.log(models), np.log(Ps), log=True)
+    d2, s2 = distance_to_geodesic(models, Ps)
+    np.testing.assert_allclose(dd, d2, rtol=1e-9)
+
+
+def test_log_domain_progress_of_a_model_whose_float32_softmax_underflows():
+    """A confident model's float32 softmax has exact zeros; its log-softmax does not, and its
+    progress from the logs equals the float64 progress from its logits."""
+    rng = np.random.default_rng(12)
+    N, C = 40, 6
+    y = rng.integers(0, C, N)
+    z = rng.standard_normal((N, C)) * 3
+    z[np.arange(N), y] += 120.0
+    import torch
+    z32 = torch.from_numpy(z).float()
+    assert (torch.softmax(z32, -1) == 0).any()
+    logp32 = torch.log_softmax(z32, -1).numpy()
+    logp64 = z - scipy.special.logsumexp(z, axis=-1, keepdims=True)
+    t = truth(y, C, smoothing=0.1, log=True)
+    s32 = progress(logp32, t, log=True)
+    s64 = progress(logp64, t, log=True)
+    assert 0 < s64 <= 1
+    assert s32 == pytest.approx(s64, abs=1e-6)
+
+
+_H = np.ones((3, 2)) / 2
+
+
+@pytest.mark.parametrize("call,argument,value", [
+    pytest.param(lambda: geodesic(_H, np.ones((4, 2)) / 2, 0.5), "end", "(4, 2)", id="shapes"),
+    pytest.param(lambda: geodesic(_H, _H, np.nan), "alpha", "nan", id="nan-alpha"),
+    pytest.param(lambda: geodesic(_H, _H, 0.5, log=2), "log", "2", id="log"),
+    pytest.param(lambda: geodesic(np.log(_H) + 1, _H, 0.5, log=True), "start", "(3, 2)",
+                 id="positive-logs"),
+    pytest.param(lambda: GeodesicFrame(_H, _H).point("x"), "alpha", "'x'", id="point-alpha"),
     pytest.param(lambda: progress(np.ones((2, 3, 2)) / 2, np.ones((4, 2)) / 2), "models",
-                 id="model-shape"),
-    pytest.param(lambda: progress(np.ones((2, 3, 2)) / 2, np.ones((3, 2)) / 2, grid=1), "grid",
-                 id="grid"),
-    pytest.param(lambda: progress(np.ones((2, 3, 2)), np.ones((3, 2)) / 2), "models",
+                 "(2, 3, 2)", id="model-shape"),
+    pytest.param(lambda: progress(np.ones((2, 3, 2)) / 2, _H, grid=1), "grid", "1", id="grid"),
+    pytest.param(lambda: progress(np.ones((2, 3, 2)) / 2, _H, return_distance=None),
+                 "return_distance", "None", id="return-distance"),
+    pytest.param(lambda: progress(np.ones((2, 3, 2)), _H), "models", "(2, 3, 2)",
                  id="unnormalised"),
-    pytest.param(lambda: distance_to_geodesic(np.ones((3, 2)) / 2, np.ones((3, 2)) / 2,
-                                              metric="l2"), "metric", id="metric"),
+    pytest.param(lambda: progress(_H, _H, _H), "end", "(3, 2)", id="zero-length"),
+    pytest.param(lambda: distance_to_geodesic(_H, _H, metric="l2"), "metric", "'l2'",
+                 id="metric"),
+    pytest.param(lambda: geodesic_objective(_H, _H, alpha=[np.inf]), "alpha", "[inf]",
+                 id="objective-alpha"),
 ])
-def test_invalid_arguments(call, argument):
-    with pytest.raises(InvalidArgument) as info:
-        call()
-    assert info.value.argument == argument
+def test_invalid_arguments(check_invalid, call, argument, value):
+    check_invalid(call, argument, value)

@@ -1,4 +1,5 @@
-"""Reindexing by progress, d_traj (eq. 2.2.5), mean trajectories, tubes, Riemann length."""
+"""Reindexing by progress, d_traj (eq. 2.2.5), mean trajectories, tubes, Riemann length; the log
+domain (issue 8 E)."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -137,25 +138,62 @@ def test_riemann_length():
     assert riemann_length(coarse[:1]) == 0.0
 
 
-@pytest.mark.parametrize("call,argument", [
-    pytest.param(lambda: reindex_by_progress(P0[None], [0.5], PS), "checkpoints", id="one"),
-    pytest.param(lambda: reindex_by_progress(np.stack([P0, PS]), [np.nan], PS), "grid",
+# ---------------------------------------------------------------- log domain (E)
+def test_log_domain_trajectories_agree_with_probabilities():
+    T = np.stack([_trajectory(s) for s in range(3)])
+    L = np.log(T)
+    grid = np.linspace(0.05, 0.8, 6)
+    r = reindex_by_progress(T[0], grid, PS)
+    rl = reindex_by_progress(L[0], grid, np.log(PS), np.log(P0), log=True)
+    assert rl.log and not r.log
+    np.testing.assert_array_equal(rl.valid, r.valid)
+    np.testing.assert_allclose(np.exp(rl.probabilities), r.probabilities, rtol=1e-8)
+    r1 = reindex_by_progress(T[1], grid, PS)
+    rl1 = reindex_by_progress(L[1], grid, np.log(PS), np.log(P0), log=True)
+    assert trajectory_distance(rl, rl1) == pytest.approx(trajectory_distance(r, r1), rel=1e-8)
+    np.testing.assert_allclose(trajectory_distance_matrix(L, grid=np.linspace(0, 1, 8), log=True),
+                               trajectory_distance_matrix(T, grid=np.linspace(0, 1, 8)),
+                               rtol=1e-10)
+    np.testing.assert_allclose(tube_widths(L, log=True), tube_widths(T), rtol=1e-10)
+    np.testing.assert_allclose(np.exp(mean_trajectory(L, log=True)), mean_trajectory(T),
+                               rtol=1e-12)
+    assert riemann_length(L[0], log=True) == pytest.approx(riemann_length(T[0]), rel=1e-10)
+    assert trajectory_distance_reference(L[0], L[1], np.linspace(0, 1, 8), log=True) == \
+        pytest.approx(trajectory_distance_reference(T[0], T[1], np.linspace(0, 1, 8)), rel=1e-10)
+
+
+_TWO = np.stack([P0, PS])
+
+
+@pytest.mark.parametrize("call,argument,value", [
+    pytest.param(lambda: reindex_by_progress(P0[None], [0.5], PS), "checkpoints", "(1, 25, 4)",
+                 id="one"),
+    pytest.param(lambda: reindex_by_progress(_TWO, [np.nan], PS), "grid", "shape (1,)",
                  id="nan-grid"),
-    pytest.param(lambda: reindex_by_progress(np.stack([P0, PS]), [0.5], PS, rule="mid"), "rule",
+    pytest.param(lambda: reindex_by_progress(_TWO, [0.5], PS, rule="mid"), "rule", "'mid'",
                  id="rule"),
-    pytest.param(lambda: reindex_by_progress(np.stack([P0, PS]), [0.5], PS,
-                                             checkpoint_progress=[0.1]), "checkpoint_progress",
-                 id="progress-length"),
-    pytest.param(lambda: trajectory_distance(np.stack([P0, PS]), np.stack([P0, PS, P0]),
-                                             [0, 1]), "tau_v", id="lengths"),
-    pytest.param(lambda: trajectory_distance_matrix(np.stack([P0, PS]), [0, 1]), "trajectories",
-                 id="3d-trajectories"),
-    pytest.param(lambda: riemann_length(np.stack([P0, PS]), metric="euclidean"), "metric",
+    pytest.param(lambda: reindex_by_progress(_TWO, [0.5], PS, checkpoint_progress=[0.1]),
+                 "checkpoint_progress", "(1,)", id="progress-length"),
+    pytest.param(lambda: reindex_by_progress(_TWO, [0.5], PS, log="no"), "log", "'no'",
+                 id="log"),
+    pytest.param(lambda: sample_at_progress(geodesic(P0, PS, [0.1, 0.4]), 0.9, PS), "s", "0.9",
+                 id="unreached"),
+    pytest.param(lambda: trajectory_distance(_TWO, np.stack([P0, PS, P0]), [0, 1]), "tau_v",
+                 "(3, 25, 4)", id="lengths"),
+    pytest.param(lambda: trajectory_distance(reindex_by_progress(_TWO, [0.1], PS), _TWO[:1],
+                                             log=True), "log", "True", id="domain-mismatch"),
+    pytest.param(lambda: trajectory_distance_matrix(_TWO, [0, 1]), "trajectories",
+                 "(2, 25, 4)", id="3d-trajectories"),
+    pytest.param(lambda: trajectory_distance_matrix(_TWO[None], [0, 1, 2]), "grid", "(3,)",
+                 id="grid-length"),
+    pytest.param(lambda: trajectory_distance_matrix(_TWO[None], [0, 1], valid=[[1]]), "valid",
+                 "(1, 1)", id="valid-shape"),
+    pytest.param(lambda: riemann_length(_TWO, metric="euclidean"), "metric", "'euclidean'",
                  id="length-metric"),
-    pytest.param(lambda: tube_widths(np.stack([P0, PS])[None], P0[None]), "mean",
+    pytest.param(lambda: tube_widths(_TWO[None], P0[None]), "mean", "(1, 25, 4)",
                  id="mean-shape"),
+    pytest.param(lambda: mean_trajectory(_TWO), "trajectories", "(2, 25, 4)",
+                 id="mean-3d"),
 ])
-def test_invalid_arguments(call, argument):
-    with pytest.raises(InvalidArgument) as info:
-        call()
-    assert info.value.argument == argument
+def test_invalid_arguments(check_invalid, call, argument, value):
+    check_invalid(call, argument, value)
