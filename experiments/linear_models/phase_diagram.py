@@ -5,12 +5,15 @@ r"""Phase diagrams of hyper-ribbon dimensionality (thesis Fig 5.3) for any setti
 
 ``{prefix}_heatmaps.png/.pdf``
     dim P(T) over (T, c), one panel per σ*/σw of ``heatmap_ratios`` (Fig 5.3 a-c); solid lines:
-    the phase boundaries dim = k for each threshold k; dashed: where Lemma 5.2.3 puts them.
+    the phase boundaries dim = k for each threshold k; dashed: where Lemma 5.2.3 puts them; the
+    legend of each panel names the boundaries drawn and those absent from the panel.
 ``{prefix}_boundaries_3d.png/.pdf``
-    the boundary surfaces in (log T, c, σ*/σw), drawn as their level curves on every σ*/σw of the
-    grid (Fig 5.3 d; black, pink, orange for the first three thresholds as in the thesis).
+    the boundary surfaces in (log T, σ*/σw, c): for each threshold k the slope c above which
+    dim P(T) ≤ k, as a 3-D surface (:func:`boundary_surface`; Fig 5.3 d; black, pink, orange for
+    the first three thresholds as in the thesis).
 ``{prefix}_contours.png/.pdf``
-    one panel per threshold: the boundary for every σ*/σw, labelled by its value (Fig 5.3 e-f).
+    one panel per threshold: the boundary for every σ*/σw, colour-coded with a legend (Fig 5.3
+    e-f).
 ``{prefix}_bound.png/.pdf``
     dim P1(T) next to the dimensionality Lemma 5.2.3 certifies for it.
 ``{prefix}_grid.npz`` / ``{prefix}_grid.csv`` / ``{prefix}_summary.json``
@@ -51,7 +54,8 @@ from .._output import atomic_savefig, atomic_savez as _atomic_savez, atomic_writ
 from .._output import json_dumps, json_safe, output_folder
 
 __all__ = ["PhaseDiagramRun", "run_phase_diagram", "FIG_5_3", "QUICK", "write_grid",
-           "draw_all", "summarise", "atomic_write_text", "atomic_savefig", "versions"]
+           "draw_all", "summarise", "atomic_write_text", "atomic_savefig", "versions",
+           "boundary_surface"]
 
 #: The grid of thesis Fig 5.3. Pinned by the thesis: the axes (T, c, σ*/σw), f = 95 %, thresholds
 #: 3/10/30. Our choices (flags): n = 50 and d = 100 (the setting of Figs 5.2 and 5.5), α = 0.9
@@ -454,13 +458,46 @@ def _heat(ax, x, y, Z, n, cmap="viridis"):
     return ax.pcolormesh(x, y, Zm, shading="nearest", cmap=cm, norm=_dim_norm(n))
 
 
-def _boundaries(ax, x, y, Z, thresholds, style="-", lw=1.4):
+def _boundaries(ax, x, y, Z, thresholds, style="-", lw=1.4) -> list:
+    """Draw the level sets dim = k + ½; returns the thresholds k actually drawn."""
+    drawn = []
     for k, colour in zip(thresholds, _THRESHOLD_COLOURS * 4):
         Zm = np.ma.masked_invalid(Z)
         if Zm.count() < 4 or not (np.nanmin(Z) <= k + 0.5 <= np.nanmax(Z)):
             continue
         ax.contour(x, y, Zm, levels=[k + 0.5], colors=[colour], linestyles=style,
                    linewidths=lw)
+        drawn.append(k)
+    return drawn
+
+
+def _threshold_legend(ax, thresholds, solid, dashed, *, dashed_label="Lemma 5.2.3"):
+    """A legend for the boundary colours: one solid entry per threshold drawn, one dashed
+    entry per threshold the lemma's boundary was drawn for, and a line saying which were not."""
+    from matplotlib.lines import Line2D
+    colours = dict(zip(thresholds, _THRESHOLD_COLOURS * 4))
+    handles = [Line2D([], [], color=colours[k], lw=1.4, label=f"dim P = {k} boundary")
+               for k in thresholds if k in solid]
+    handles += [Line2D([], [], color=colours[k], lw=1.0, ls="--",
+                       label=f"{dashed_label}: dim = {k}") for k in thresholds
+                if k in (dashed or ())]
+    missing = [k for k in thresholds if k not in solid]
+    if missing:
+        handles.append(Line2D([], [], color="none",
+                              label=f"no dim = {', '.join(map(str, missing))} boundary here"))
+    if dashed is not None:
+        nd = [k for k in thresholds if k not in dashed]
+        if nd:
+            handles.append(Line2D([], [], color="none", label=f"{dashed_label}: no dim = "
+                                  f"{', '.join(map(str, nd))} boundary here"))
+    if handles:                                  # below the panel, never over the data
+        ax.legend(handles=handles, fontsize=7, loc="upper center", ncol=2,
+                  bbox_to_anchor=(0.5, -0.2), frameon=False)
+
+
+def _log_ticks(ax):
+    from matplotlib.ticker import LogLocator
+    ax.xaxis.set_major_locator(LogLocator(base=10, numticks=12))
 
 
 def draw_all(diagram: PhaseDiagram, out, prefix, heatmap_ratios, thresholds, title=None) -> list:
@@ -486,75 +523,112 @@ def draw_all(diagram: PhaseDiagram, out, prefix, heatmap_ratios, thresholds, tit
 def _heatmaps(diagram, fixed, out, name, ratios, thresholds, title):
     T, c = diagram.axes["T"], diagram.axes["c"]
     n = int(fixed["n"] if np.isinf(fixed["d"]) else min(fixed["n"], fixed["d"]))
-    fig = _figure(figsize=(4.2 * len(ratios) + 0.8, 3.8), layout="constrained")
+    fig = _figure(figsize=(4.4 * len(ratios) + 0.8, 4.2), layout="constrained")
     axs = np.atleast_1d(fig.subplots(1, len(ratios), sharey=True))
     mesh = None
     for j, (ax, r) in enumerate(zip(axs, ratios)):
         Z = diagram.sel("P", ratio=r, **fixed)
         mesh = _heat(ax, T, c, Z, n)
-        _boundaries(ax, T, c, Z, thresholds)
+        solid = _boundaries(ax, T, c, Z, thresholds)
+        dashed = None
         if "bound" in diagram.quantities:
-            _boundaries(ax, T, c, diagram.sel("bound", ratio=r, **fixed), thresholds, "--", 1.0)
+            dashed = _boundaries(ax, T, c, diagram.sel("bound", ratio=r, **fixed), thresholds,
+                                 "--", 1.0)
         ax.set_xscale("log")
+        _log_ticks(ax)
         ax.set_xlabel("training time T")
         ax.set_title(f"({chr(97 + j)}) σ*/σw = {r:g}", fontsize=10)
-    axs[0].set_ylabel("slope c")
+        _threshold_legend(ax, thresholds, solid, dashed)
+    axs[0].set_ylabel(r"slope $c$ of the spectrum $\lambda_i = \lambda_1 e^{-c(i-1)}$")
     cb = fig.colorbar(mesh, ax=list(axs), ticks=_ticks(n))
     cb.ax.set_yticklabels([str(t) for t in _ticks(n)])
     cb.set_label(f"dim P(T) ({100 * diagram.settings['fraction']:g}% of variance)")
-    fig.suptitle((title or "Hyper-ribbon dimensionality") + f"  [{_label(fixed)}; solid: "
-                 f"dim = {', '.join(map(str, thresholds))}; dashed: Lemma 5.2.3]", fontsize=9)
+    fig.suptitle((title or "Hyper-ribbon dimensionality") + f"  [{_label(fixed)}]", fontsize=9)
     return _save(fig, out, name)
 
 
-def _level_lines(x, y, Z, level):
-    import contourpy
-    Zm = np.ma.masked_invalid(Z)
-    if Zm.count() < 4:
-        return []
-    gen = contourpy.contour_generator(x, y, Zm)
-    return [seg for seg in gen.lines(level) if len(seg) > 1]
+def boundary_surface(T, c, Z, level):
+    r"""The boundary dim = ``level`` as a surface over (T, σ*/σw): for each T and ratio the slope
+    :math:`c^*` from which on (to the largest c of the grid) the dimensionality stays ≤ level,
+    linearly interpolated between the two grid slopes around the crossing; NaN where the
+    dimensionality is above the level at the largest c or below it everywhere.
+
+    ``Z`` has shape (n_ratios, n_T, n_c). Returns an (n_ratios, n_T) array.
+    """
+    Z = np.asarray(Z, dtype=float)
+    out = np.full(Z.shape[:2], np.nan)
+    for a, b in np.ndindex(*Z.shape[:2]):
+        z = Z[a, b]
+        low = z <= level
+        if not np.isfinite(z[-1]) or not low[-1] or np.all(low):
+            continue
+        j = int(np.flatnonzero(~low)[-1])          # last slope above the level
+        z0, z1 = z[j], z[j + 1]
+        if not (np.isfinite(z0) and np.isfinite(z1)):
+            continue
+        t = (z0 - level) / (z0 - z1)
+        out[a, b] = c[j] + t * (c[j + 1] - c[j])
+    return out
 
 
 def _boundaries_3d(diagram, fixed, out, name, thresholds, title):
+    from matplotlib.patches import Patch
     T, c, ratios = diagram.axes["T"], diagram.axes["c"], diagram.axes["ratio"]
-    fig = _figure(figsize=(6.4, 5.4), layout="constrained")
+    fig = _figure(figsize=(7.0, 5.8), layout="constrained")
     ax = fig.add_subplot(projection="3d")
-    from matplotlib.lines import Line2D
+    Z = np.stack([diagram.sel("P", ratio=r, **fixed).T for r in ratios])   # (ratio, T, c)
+    X, Y = np.meshgrid(np.log10(T), ratios)
     handles = []
     for k, colour in zip(thresholds, _THRESHOLD_COLOURS * 4):
-        for r in ratios:
-            Z = diagram.sel("P", ratio=r, **fixed)
-            for seg in _level_lines(np.log10(T), c, Z, k + 0.5):
-                ax.plot(seg[:, 0], seg[:, 1], np.full(len(seg), r), color=colour, lw=1.2)
-        handles.append(Line2D([], [], color=colour, label=f"dim = {k}"))
+        S = boundary_surface(T, c, Z, k + 0.5)
+        if np.isfinite(S).sum() < 1:
+            handles.append(Patch(color="none", label=f"dim = {k}: no boundary on this grid"))
+            continue
+        if len(ratios) > 1 and len(T) > 1:
+            ax.plot_surface(X, Y, np.ma.masked_invalid(S), color=colour, alpha=0.55,
+                            edgecolor=colour, linewidth=0.3, rstride=1, cstride=1)
+        else:
+            ax.plot(X.ravel(), Y.ravel(), S.ravel(), "o", color=colour)
+        handles.append(Patch(color=colour, alpha=0.7, label=f"boundary dim P = {k}"))
     ax.set_xlabel("log10 T")
-    ax.set_ylabel("slope c")
-    ax.set_zlabel("σ*/σw")
+    ax.set_ylabel("σ*/σw")
+    ax.set_zlabel("slope c")
+    ax.set_zlim(float(c[0]), float(c[-1]))
     ax.legend(handles=handles, fontsize=8, loc="upper left")
-    ax.set_title((title or "Phase boundaries") + f"\n[{_label(fixed)}; level curves on every "
-                 "σ*/σw of the grid]", fontsize=9)
+    ax.set_title((title or "Phase boundaries") + f"\n[{_label(fixed)}; surface: the slope c "
+                 "above which dim P(T) ≤ k, over (log T, σ*/σw)]", fontsize=9)
     return _save(fig, out, name)
 
 
 def _contours(diagram, fixed, out, name, thresholds, title):
     import matplotlib
+    from matplotlib.lines import Line2D
     T, c, ratios = diagram.axes["T"], diagram.axes["c"], diagram.axes["ratio"]
     cmap = matplotlib.colormaps["plasma"]
-    fig = _figure(figsize=(4.4 * len(thresholds), 3.9), layout="constrained")
+    fig = _figure(figsize=(4.6 * len(thresholds), 4.2), layout="constrained")
     axs = np.atleast_1d(fig.subplots(1, len(thresholds), sharey=True))
     for j, (ax, k) in enumerate(zip(axs, thresholds)):
+        handles, missing = [], []
         for i, r in enumerate(ratios):
             Z = np.ma.masked_invalid(diagram.sel("P", ratio=r, **fixed))
-            if not (Z.min() <= k + 0.5 <= Z.max()):
-                continue
             colour = cmap(0.85 * i / max(1, len(ratios) - 1))
-            cs = ax.contour(T, c, Z, levels=[k + 0.5], colors=[colour], linewidths=1.2)
-            ax.clabel(cs, fmt={k + 0.5: f"{r:g}"}, fontsize=7)
+            if Z.count() < 4 or not (Z.min() <= k + 0.5 <= Z.max()):
+                missing.append(f"{r:g}")
+                continue
+            ax.contour(T, c, Z, levels=[k + 0.5], colors=[colour], linewidths=1.3)
+            handles.append(Line2D([], [], color=colour, lw=1.3, label=f"σ*/σw = {r:g}"))
+        if missing:
+            handles.append(Line2D([], [], color="none",
+                                  label=f"no boundary for σ*/σw = {', '.join(missing)}"))
+        ax.legend(handles=handles, fontsize=7, loc="upper center", ncol=3,
+                  bbox_to_anchor=(0.5, -0.2), frameon=False)
         ax.set_xscale("log")
+        _log_ticks(ax)
+        ax.set_xlim(float(T[0]), float(T[-1]))
+        ax.set_ylim(float(c[0]), float(c[-1]))
         ax.set_xlabel("training time T")
-        ax.set_title(f"({chr(101 + j)}) boundary dim = {k}, labelled by σ*/σw", fontsize=10)
-    axs[0].set_ylabel("slope c")
+        ax.set_title(f"({chr(101 + j)}) boundary dim P = {k}, one line per σ*/σw", fontsize=10)
+    axs[0].set_ylabel(r"slope $c$ of the spectrum $\lambda_i = \lambda_1 e^{-c(i-1)}$")
     fig.suptitle((title or "Phase boundaries") + f"  [{_label(fixed)}]", fontsize=9)
     return _save(fig, out, name)
 
@@ -573,9 +647,11 @@ def _bound(diagram, fixed, out, name, ratios, thresholds, title):
             ax = axs[i, j]
             Z = diagram.sel(q, ratio=r, **fixed)
             mesh = _heat(ax, T, c, Z, n)
-            _boundaries(ax, T, c, Z, thresholds)
+            drawn = _boundaries(ax, T, c, Z, thresholds)
             ax.set_xscale("log")
+            _log_ticks(ax)
             ax.set_title(f"{label}, σ*/σw = {r:g}", fontsize=9)
+            _threshold_legend(ax, thresholds, drawn, None)
         axs[1, j].set_xlabel("training time T")
     for i in range(2):
         axs[i, 0].set_ylabel("slope c")
@@ -595,8 +671,9 @@ def _ratio_plane(diagram, fixed, out, name, thresholds, title):
     Z = np.stack([diagram.sel("P", ratio=r, **fixed).reshape(-1) for r in ratios])
     mesh = _heat(ax, T, ratios, Z, n)
     if len(ratios) > 1:
-        _boundaries(ax, T, ratios, Z, thresholds)
+        _threshold_legend(ax, thresholds, _boundaries(ax, T, ratios, Z, thresholds), None)
     ax.set_xscale("log")
+    _log_ticks(ax)
     ax.set_xlabel("training time T")
     ax.set_ylabel("σ*/σw")
     cb = fig.colorbar(mesh, ax=ax, ticks=_ticks(n))

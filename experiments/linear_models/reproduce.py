@@ -294,6 +294,19 @@ def _figure(**kw):
     return Figure(**kw)
 
 
+def _index_axis(ax):
+    """An index axis: integer ticks only."""
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _style_handles(*entries):
+    """Legend proxies for line styles: (style, label) pairs, drawn in grey."""
+    from matplotlib.lines import Line2D
+    return [Line2D([], [], color="0.3", ls=ls, lw=lw, marker=m, mfc="none", label=label)
+            for ls, lw, m, label in entries]
+
+
 def _save(fig, out, stem) -> list:
     return [atomic_savefig(fig, Path(out) / f"{stem}.{ext}", dpi=150) for ext in ("png", "pdf")]
 
@@ -361,10 +374,13 @@ def _fig5_1(out, v, quick, progress):
         ax.semilogy(idx, exact[j], "-", color=col, lw=2, label=f"T = {T:g}")
         ax.semilogy(idx, bound[j], ":", color=col, lw=1.5)
     ax.set_xlabel("index i")
+    _index_axis(ax)
     ax.set_ylabel(r"$\lambda_i^{\sigma_w}$  (summed, eq. 5.2.9)")
-    ax.set_title(f"Fig 5.1: σw² = {sw2:g}, α = {alpha:g}, c = {c:g}, n = {n}; bold: exact, "
-                 "dotted: bound (5.2.10)", fontsize=9)
-    ax.legend(fontsize=7, ncol=2)
+    ax.set_title(f"Fig 5.1: σw² = {sw2:g}, α = {alpha:g}, c = {c:g}, n = {n}", fontsize=9)
+    handles, _ = ax.get_legend_handles_labels()
+    ax.legend(handles=handles + _style_handles(("-", 2, None, "exact (bold)"),
+                                               (":", 1.5, None, "bound (5.2.10), dotted")),
+              fontsize=7, ncol=2)
     files = _save(fig, out, "fig5_1")
     TT, II = np.meshgrid(np.asarray(Ts, dtype=float), idx, indexing="ij")
     files.append(_csv(out / "fig5_1.csv", ["T", "i", "lambda_sigma_w", "bound_5_2_10"],
@@ -427,6 +443,7 @@ def _fig5_2(out, v, quick, progress):
         ax.text(0.98, 0.02, f"P1^y continues down to {np.nanmin(shown['P1_y']):.1e} (CSV)",
                 transform=ax.transAxes, ha="right", va="bottom", fontsize=7)
     ax.set_xlabel("index i  (values below their error bound are not drawn)")
+    _index_axis(ax)
     ax.set_ylabel("eigenvalue (mean normalisation, eq. 5.2.5)")
     ax.set_title(f"Fig 5.2: n={p.n}, d={v['d']}, c={p.c:g}, T={p.T}, σw²={p.sigma_w2:g}, "
                  f"σ*²={p.sigma_star2:g}, α={p.alpha:g}, seed={v['seed']}", fontsize=9)
@@ -526,9 +543,13 @@ def _fig5_4(out, v, quick, progress):
                         label=f"c = {c:g}")
             ax.semilogy(idx, bound, "--", color=col, lw=1)
         ax.set_xlabel("index i")
+        _index_axis(ax)
         ax.set_title(f"T = {T:g}", fontsize=10)
-    axs[0].set_ylabel(r"$\lambda_i/\lambda_1$ of $T P_1(T)$  (dashed: Lemma 5.2.3)")
-    axs[0].legend(fontsize=8)
+    axs[0].set_ylabel(r"$\lambda_i/\lambda_1$ of $T P_1(T)$")
+    handles, _ = axs[0].get_legend_handles_labels()
+    axs[0].legend(handles=handles + _style_handles(("-", 1.5, None, "measured ratio"),
+                                                   ("--", 1, None, "Lemma 5.2.3 bound")),
+                  fontsize=8)
     fig.suptitle(f"Fig 5.4: n = {n}, α = {alpha:g}, σw² = {v['sigma_w2']:g}, "
                  f"σ*² = {v['sigma_star2']:g}, seed = {v['seed']}", fontsize=9)
     files = _save(fig, out, "fig5_4")
@@ -615,12 +636,15 @@ def _fig5_5(out, v, quick, progress):
         checks[f"smallest eigenvalue of {label} vs T (caption: the tail increases)"] = {
             str(T): sc(T) * float(numbers[T]["P_T"][-1]) for T in Ts}
     ax.set_xlabel("index i")
+    _index_axis(ax)
     ax.set_ylabel("eigenvalue of " + ("T·P(N, T)  (summed)" if norm == "sum"
                                       else "P(N, T)  (eq. 5.2.3)"))
     ax.set_title(f"Fig 5.5: {N} GD runs on d = {d} data, n = {n}, c = {base.c:g}, "
                  f"σw² = {base.sigma_w2:g}, σ*² = {base.sigma_star2:g}, α = {base.alpha:g}\n"
                  "markers: simulated P(N,T); lines: exact E[P(N,T)]", fontsize=8)
-    ax.legend(fontsize=8)
+    handles, _ = ax.get_legend_handles_labels()
+    ax.legend(handles=handles + _style_handles(("none", 1, "o", f"simulated, {N} runs"),
+                                               ("-", 1, None, "exact E[P(N,T)]")), fontsize=8)
     files = _save(fig, out, "fig5_5")
     files.append(_csv(out / "fig5_5.csv", ["T", "i", "simulated", "exact_E_P_N_T", "P_T"],
                       np.vstack(cols).T))
@@ -633,10 +657,22 @@ def _fig5_5(out, v, quick, progress):
              "the mean normalisation of eq. 5.2.3; the figure shows "
              + ("T·P(N, T) (summed, as the caption's trends require)." if norm == "sum"
                 else "P(N, T)."),
-             f"- E[P(N, T)] is the expectation of the matrix, not of its eigenvalues: the "
-             f"smallest eigenvalues of a {N}-run ensemble in n = {n} dimensions sit below it "
-             f"(Marchenko–Pastur spreading, n/N = {n / N:.2g})."]
+             "- E[P(N, T)] is the expectation of the matrix, not of its eigenvalues; "
+             + _spreading_sentence(numbers, n, N)]
     return files, numbers, checks, lines
+
+
+def _spreading_sentence(numbers: dict, n: int, N: int) -> str:
+    """How many of the n/2 smallest simulated eigenvalues lie below those of E[P(N, T)], per T
+    (computed; finite-N spreading of the spectrum, ratio n/N)."""
+    half = max(1, n // 2)
+    parts = []
+    for T, d in numbers.items():
+        below = int(np.sum(d["empirical"][-half:] < d["exact_E_P_N_T"][-half:]))
+        parts.append(f"T = {T}: {below} of {half}")
+    return (f"of the {half} smallest eigenvalues of the {N}-run ensemble (n/N = {n / N:.2g}), "
+            "the number below the corresponding eigenvalue of E[P(N, T)] is "
+            + "; ".join(parts) + " (a finite ensemble spreads the spectrum, Marchenko–Pastur).")
 
 
 _RUNNERS = {"fig5.1": _fig5_1, "fig5.2": _fig5_2, "fig5.3": _fig5_3, "fig5.4": _fig5_4,
