@@ -1,5 +1,6 @@
 """Kabsch–Umeyama alignment (scipy's orthogonal Procrustes) vs Umeyama's closed form; RMSD;
-the four-point basis of eq. (2.4.1)."""
+the four-point basis of eq. (2.4.1); the scale of coincident points (issue 8 D7); the log
+domain."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -9,7 +10,6 @@ from hyperribbon.numerics.prediction_space.alignment import (align, align_refere
                                                              four_point_basis,
                                                              progress_weighted_average, rmsd)
 from hyperribbon.numerics.prediction_space.probabilities import ignorance, truth
-from hyperribbon.theory.errors import InvalidArgument
 
 
 @settings(max_examples=30)
@@ -76,16 +76,53 @@ def test_progress_weighted_average_and_four_point_basis():
     np.testing.assert_allclose(B[2], expected, atol=1e-15)
 
 
-@pytest.mark.parametrize("call,argument", [
-    pytest.param(lambda: align(np.ones((3, 2)), np.ones((3, 3))), "Y", id="shapes"),
-    pytest.param(lambda: align(np.full((3, 2), np.nan), np.ones((3, 2))), "X", id="nan"),
-    pytest.param(lambda: rmsd(np.ones(3), np.ones(3)), "Y", id="1d"),
-    pytest.param(lambda: progress_weighted_average(np.ones((2, 3, 2)) / 2, [0.1], 0.5),
-                 "progress", id="progress-length"),
-    pytest.param(lambda: progress_weighted_average(np.ones((2, 3, 2)) / 2, [0.1, 0.2], 0.5,
-                                                   sigma=0), "sigma", id="sigma"),
+def test_the_scale_of_coincident_points_is_a_named_error(check_invalid):
+    """Issue 8 D7: Umeyama's scale divides by the spread of X; with all points equal it used to
+    be 1.0 silently."""
+    X = np.ones((4, 2))
+    Y = np.random.default_rng(0).standard_normal((4, 2))
+    for fn in (align, align_reference):
+        err = check_invalid(lambda: fn(X, Y, scale=True), "X", "(4, 2)")
+        assert "distinct points" in err.rule
+    a = align(X, Y)                                     # without scale it is defined
+    np.testing.assert_allclose(a.aligned, np.broadcast_to(Y.mean(0), Y.shape), atol=1e-15)
+
+
+def test_log_domain_four_point_basis():
+    rng = np.random.default_rng(2)
+    N, C = 20, 4
+    Ps = truth(np.arange(N) % C, C, smoothing=0.1)
+    models = rng.dirichlet(np.ones(C), size=(6, N))
+    s = np.linspace(0.1, 0.9, 6)
+    B = four_point_basis(models, s, Ps)
+    BL = four_point_basis(np.log(models), s, np.log(Ps), log=True)
+    np.testing.assert_allclose(np.exp(BL), B, rtol=1e-12)
+
+
+_M = np.ones((2, 3, 2)) / 2
+
+
+@pytest.mark.parametrize("call,argument,value", [
+    pytest.param(lambda: align(np.ones((3, 2)), np.ones((3, 3))), "Y", "(3, 3)", id="shapes"),
+    pytest.param(lambda: align(np.full((3, 2), np.nan), np.ones((3, 2))), "X", "(3, 2)",
+                 id="nan"),
+    pytest.param(lambda: align(np.ones((3, 2)), np.full((3, 2), np.inf)), "Y", "(3, 2)",
+                 id="inf-Y"),
+    pytest.param(lambda: rmsd(np.ones(3), np.ones(3)), "X", "(3,)", id="1d"),
+    pytest.param(lambda: align(np.ones((3, 2)), np.ones((3, 2)), scale=1), "scale", "1",
+                 id="scale-flag"),
+    pytest.param(lambda: align(np.ones((3, 2)), np.zeros((3, 2)), scale=True), "X", "(3, 2)",
+                 id="coincident"),
+    pytest.param(lambda: progress_weighted_average(_M, [0.1], 0.5), "progress", "[0.1]",
+                 id="progress-length"),
+    pytest.param(lambda: progress_weighted_average(_M, [0.1, 0.2], 0.5, sigma=0), "sigma", "0",
+                 id="sigma"),
+    pytest.param(lambda: progress_weighted_average(_M, [0.1, 0.2], np.nan), "s", "nan",
+                 id="s"),
+    pytest.param(lambda: four_point_basis(_M, [0.1, 0.2], _M[0], np.ones((2, 2)) / 2), "start",
+                 "(2, 2)", id="start-shape"),
+    pytest.param(lambda: four_point_basis(_M, [0.1, 0.2], _M[0], log="x"), "log", "'x'",
+                 id="log"),
 ])
-def test_invalid_arguments(call, argument):
-    with pytest.raises(InvalidArgument) as info:
-        call()
-    assert info.value.argument == argument
+def test_invalid_arguments(check_invalid, call, argument, value):
+    check_invalid(call, argument, value)

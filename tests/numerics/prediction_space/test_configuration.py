@@ -6,7 +6,6 @@ from scipy.spatial.distance import squareform
 
 from hyperribbon.numerics.prediction_space.configuration import (cluster_trajectories,
                                                                  factor_importance, pair_features)
-from hyperribbon.theory.errors import InvalidArgument
 
 
 def _planted(seed=0, noise=0.05):
@@ -53,21 +52,36 @@ def test_pair_features_encoding():
     np.testing.assert_allclose(X[:, 2], [1, 3, 2])
 
 
-@pytest.mark.parametrize("call,argument", [
-    pytest.param(lambda: cluster_trajectories(np.ones((3, 3))), "D", id="diagonal"),
+def test_rounding_level_negative_distances_reach_scipy_clamped(check_invalid):
+    """Issue 8 D3: [[0, −2e−17, 1], …] reached scipy's linkage and raised its raw ValueError."""
+    D = np.array([[0, -2e-17, 1], [-2e-17, 0, 1], [1, 1, 0]])
+    res = cluster_trajectories(D, n_clusters=2)
+    ref = sch.linkage(squareform(np.maximum(D, 0)), method="average")
+    np.testing.assert_array_equal(res.linkage, ref)
+    np.testing.assert_array_equal(res.labels, [1, 1, 2])
+    err = check_invalid(lambda: cluster_trajectories(-D), "D", "(3, 3)")
+    assert "non-negative" in err.rule
+    check_invalid(lambda: factor_importance(-_planted()[0], _planted()[1]), "D", "(24, 24)")
+
+
+@pytest.mark.parametrize("call,argument,value", [
+    pytest.param(lambda: cluster_trajectories(np.ones((3, 3))), "D", "(3, 3)", id="diagonal"),
+    pytest.param(lambda: cluster_trajectories(np.zeros((1, 1))), "D", "(1, 1)", id="one"),
     pytest.param(lambda: cluster_trajectories(_planted()[0], method="ward2"), "method",
-                 id="method"),
-    pytest.param(lambda: cluster_trajectories(_planted()[0], n_clusters=0), "n_clusters",
+                 "'ward2'", id="method"),
+    pytest.param(lambda: cluster_trajectories(_planted()[0], n_clusters=0), "n_clusters", "0",
                  id="n-clusters"),
     pytest.param(lambda: cluster_trajectories(_planted()[0], n_clusters=2, threshold=1),
-                 "threshold", id="both"),
-    pytest.param(lambda: factor_importance(_planted()[0], ["a"] * 3), "factors", id="rows"),
+                 "threshold", "1", id="both"),
+    pytest.param(lambda: cluster_trajectories(_planted()[0], threshold=-1.0), "threshold",
+                 "-1.0", id="negative-threshold"),
+    pytest.param(lambda: factor_importance(_planted()[0], ["a"] * 3), "factors",
+                 "['a', 'a', 'a']", id="rows"),
     pytest.param(lambda: factor_importance(_planted()[0], _planted()[1], factor_names=["a", "b"]),
-                 "factor_names", id="names"),
+                 "factor_names", "'a', 'b'", id="names"),
     pytest.param(lambda: pair_features(["a", "b"], covariates=[1.0, np.nan]), "covariates",
-                 id="nan-covariate"),
+                 "(2, 1)", id="nan-covariate"),
+    pytest.param(lambda: pair_features(["a"]), "factors", "(1, 1)", id="one-factor-row"),
 ])
-def test_invalid_arguments(call, argument):
-    with pytest.raises(InvalidArgument) as info:
-        call()
-    assert info.value.argument == argument
+def test_invalid_arguments(check_invalid, call, argument, value):
+    check_invalid(call, argument, value)

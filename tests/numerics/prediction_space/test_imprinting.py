@@ -10,7 +10,6 @@ from hyperribbon.numerics.prediction_space.distances import pairwise_distances
 from hyperribbon.numerics.prediction_space.imprinting import (imprint, imprint_trajectory,
                                                               imprint_weights,
                                                               imprinted_probabilities)
-from hyperribbon.theory.errors import InvalidArgument
 
 
 @settings(max_examples=30)
@@ -54,22 +53,35 @@ def test_probabilities_trajectories_and_torch():
                                imprint(F[0], y, 4))
 
 
-@pytest.mark.parametrize("call,argument", [
+def test_log_domain_predictions_are_exact_where_the_softmax_underflows():
+    rng = np.random.default_rng(3)
+    phi, y = rng.standard_normal((30, 4)) * 500, np.arange(30) % 3
+    P = imprint(phi, y, 3)
+    L = imprint(phi, y, 3, log=True)
+    assert np.any(P == 0) and np.all(np.isfinite(L))
+    np.testing.assert_allclose(np.exp(L), P, rtol=1e-12, atol=0)
+    T = imprint_trajectory(phi[None].repeat(2, 0), y, 3, log=True)
+    np.testing.assert_array_equal(T[1], L)
+
+
+@pytest.mark.parametrize("call,argument,value", [
     pytest.param(lambda: imprint_weights(np.ones((4, 2)), [0, 1, 0, 1], 3), "labels",
-                 id="missing-class"),
-    pytest.param(lambda: imprint_weights(np.ones((4, 2)), [0, 1, 0], 2), "labels",
+                 "(4,)", id="missing-class"),
+    pytest.param(lambda: imprint_weights(np.ones((4, 2)), [0, 1, 0], 2), "labels", "(3,)",
                  id="label-count"),
     pytest.param(lambda: imprint_weights(np.full((2, 2), np.nan), [0, 1], 2), "features",
-                 id="nan"),
-    pytest.param(lambda: imprint_weights(np.ones((2, 2)), [0, 1], 1), "n_classes", id="classes"),
+                 "(2, 2)", id="nan"),
+    pytest.param(lambda: imprint_weights(np.ones((2, 2)), [0, 1], 1), "n_classes", "1",
+                 id="classes"),
     pytest.param(lambda: imprinted_probabilities(np.ones((2, 3)), np.ones((2, 2))), "weights",
-                 id="dims"),
+                 "(2, 2)", id="dims"),
+    pytest.param(lambda: imprinted_probabilities(np.ones((2, 2)), np.ones((2, 2)), log="y"),
+                 "log", "'y'", id="log"),
     pytest.param(lambda: imprint_trajectory(np.ones((4, 2)), [0, 1, 0, 1], 2), "features",
-                 id="2d-trajectory"),
+                 "(4, 2)", id="2d-trajectory"),
     pytest.param(lambda: imprint_trajectory(np.ones((2, 4, 2)), [0, 1, 0, 1], 2,
-                                            np.ones((3, 4, 2))), "eval_features", id="T"),
+                                            np.ones((3, 4, 2))), "eval_features", "(3, 4, 2)",
+                 id="T"),
 ])
-def test_invalid_arguments(call, argument):
-    with pytest.raises(InvalidArgument) as info:
-        call()
-    assert info.value.argument == argument
+def test_invalid_arguments(check_invalid, call, argument, value):
+    check_invalid(call, argument, value)

@@ -4,11 +4,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hyperribbon.numerics.prediction_space.distances import METRICS, pairwise_distances
+from hyperribbon.numerics.prediction_space.distances import (METRICS, UndefinedRatioWarning,
+                                                             pairwise_distances)
 from hyperribbon.numerics.prediction_space.projection import (project_classes,
                                                               projection_distortion,
                                                               random_stochastic_matrix)
-from hyperribbon.theory.errors import InvalidArgument
 
 
 def test_random_matrix_is_column_stochastic_and_seeded():
@@ -62,19 +62,43 @@ def test_distortion_report_on_many_classes():
                                np.linalg.norm(d.D_projected - d.D) / np.linalg.norm(d.D))
 
 
-@pytest.mark.parametrize("call,argument", [
-    pytest.param(lambda: random_stochastic_matrix(1, 3), "n_classes", id="classes"),
-    pytest.param(lambda: random_stochastic_matrix(5, 1), "n_components", id="components"),
-    pytest.param(lambda: random_stochastic_matrix(5, 2, concentration=0), "concentration",
+def test_distortion_of_an_all_zero_matrix_is_nan_with_a_named_warning():
+    """Issue 8 D7: ‖D_M − D‖/‖D‖ with every distance 0 (identical models)."""
+    P = np.broadcast_to(np.random.default_rng(0).dirichlet(np.ones(6), size=5), (3, 5, 6))
+    M = random_stochastic_matrix(6, 3, seed=0)
+    with pytest.warns(UndefinedRatioWarning, match="relative Frobenius"):
+        d = projection_distortion(np.array(P), M)
+    assert np.isnan(d.relative_frobenius)
+
+
+def test_log_domain_projection():
+    rng = np.random.default_rng(1)
+    P = rng.dirichlet(np.ones(12), size=(4, 9))
+    M = random_stochastic_matrix(12, 4, seed=2)
+    np.testing.assert_allclose(np.exp(project_classes(np.log(P), M, log=True)),
+                               project_classes(P, M), rtol=1e-12)
+    d, dl = projection_distortion(P, M), projection_distortion(np.log(P), M, log=True)
+    np.testing.assert_allclose(dl.D_projected, d.D_projected, rtol=1e-10)
+
+
+_P3 = np.ones((1, 2, 3)) / 3
+
+
+@pytest.mark.parametrize("call,argument,value", [
+    pytest.param(lambda: random_stochastic_matrix(1, 3), "n_classes", "1", id="classes"),
+    pytest.param(lambda: random_stochastic_matrix(5, 1), "n_components", "1", id="components"),
+    pytest.param(lambda: random_stochastic_matrix(5, 2, concentration=0), "concentration", "0",
                  id="concentration"),
-    pytest.param(lambda: project_classes(np.ones((1, 2, 3)) / 3, np.ones((2, 4)) / 2), "M",
+    pytest.param(lambda: project_classes(_P3, np.ones((2, 4)) / 2), "M", "(2, 4)",
                  id="M-shape"),
-    pytest.param(lambda: project_classes(np.ones((1, 2, 3)) / 3, np.ones((2, 3))), "M",
+    pytest.param(lambda: project_classes(_P3, np.ones((2, 3))), "M", "(2, 3)",
                  id="M-not-stochastic"),
+    pytest.param(lambda: project_classes(_P3, np.ones((2, 3)) / 2, log=[1]), "log", "[1]",
+                 id="log"),
+    pytest.param(lambda: project_classes(-_P3, np.ones((2, 3)) / 2), "probabilities",
+                 "(1, 2, 3)", id="negative"),
     pytest.param(lambda: projection_distortion(np.ones((2, 2, 3)) / 3, np.ones((2, 3)) / 2,
-                                               metric="l1"), "metric", id="metric"),
+                                               metric="l1"), "metric", "'l1'", id="metric"),
 ])
-def test_invalid_arguments(call, argument):
-    with pytest.raises(InvalidArgument) as info:
-        call()
-    assert info.value.argument == argument
+def test_invalid_arguments(check_invalid, call, argument, value):
+    check_invalid(call, argument, value)
