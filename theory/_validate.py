@@ -73,7 +73,9 @@ def check_symmetric(a: np.ndarray, argument: str, owner: str) -> None:
     :math:`U\Lambda U^\top` formed in float64 passes at any magnitude, and a tiny matrix is not
     waved through by an absolute tolerance."""
     m = a.shape[0]
-    scale = float(np.linalg.norm(a)) if a.size else 0.0
+    big = float(np.max(np.abs(a))) if a.size else 0.0
+    # ‖A‖_F of the rescaled matrix: the squares of tiny (huge) entries would underflow (overflow)
+    scale = big * float(np.linalg.norm(a / big)) if big > 0 and math.isfinite(big) else big
     tol = 64 * m * EPS * scale
     if a.size and np.max(np.abs(a - a.T)) > tol:
         raise InvalidArgument(argument, owner,

@@ -207,7 +207,7 @@ class MultiKernelProblem:
         MULTI_KERNEL_DOMAINS["M"].validate(len(slopes), "slopes", owner + " (its length M)")
         check_allocation(float(len(slopes) + 2) * float(n) ** 2, "n", owner, n,
                          what=f"M + 2 = {len(slopes) + 2} n×n float64 matrices")
-        lams = [_sloppy(n, c, 1.0, owner) for c in slopes]     # validates every slope (named)
+        lams = [_sloppy(n, c, 1.0, owner, "slopes") for c in slopes]   # every slope, named
         sigma_star2 = LINEAR_GD_DOMAINS["sigma_star2"].coerce(sigma_star2, "sigma_star2", owner)
         rng = np.random.default_rng(LINEAR_GD_DOMAINS["seed"].coerce(seed, "seed", owner))
         U0 = np.linalg.qr(rng.standard_normal((n, n)))[0]

@@ -104,24 +104,25 @@ def sloppy_spectrum(n: int, c: float, lambda1: float = 1.0) -> np.ndarray:
     return _sloppy(n, c, lambda1, "sloppy_spectrum")
 
 
-def _sloppy(n, c, lambda1, owner: str) -> np.ndarray:
+def _sloppy(n, c, lambda1, owner: str, c_name: str = "c") -> np.ndarray:
     n = _finite_domain("n", n, owner)
-    c = _finite_domain("c", c, owner)
+    c = _finite_domain("c", c, owner, c_name)
     lambda1 = _finite_domain("lambda1", lambda1, owner)
-    check_sloppy_representable(n, c, lambda1, owner)
+    check_sloppy_representable(n, c, lambda1, owner, c_name)
     lam = lambda1 * np.exp(-c * np.arange(n))
     if lam[-1] < TINY:                              # the rule's boundary, within rounding
-        check_sloppy_representable(n, c * (1 + 1e-9), lambda1, owner)
+        check_sloppy_representable(n, c * (1 + 1e-9), lambda1, owner, c_name)
     return lam
 
 
-def check_sloppy_representable(n: int, c: float, lambda1: float, owner: str) -> None:
+def check_sloppy_representable(n: int, c: float, lambda1: float, owner: str,
+                               c_name: str = "c") -> None:
     r"""Raise :class:`InvalidArgument` on ``c`` (naming n and the rule) when
     :math:`\lambda_n = \lambda_1e^{-c(n-1)}` is not a normal float64."""
     budget = math.log(lambda1) - _LOG_TINY
     if n > 1 and c * (n - 1) >= budget:
         raise InvalidArgument(
-            "c", owner, f"satisfy c·(n − 1) ≤ ln(λ1/2^-1022) = {budget:.1f} with n = {n}, so "
+            c_name, owner, f"satisfy c·(n − 1) ≤ ln(λ1/2^-1022) = {budget:.1f} with n = {n}, so "
             "that λ_n = λ1·e^{-c(n−1)} is a normal float64 (largest c for this n: "
             f"{budget / (n - 1):.6g})", c)
 
