@@ -139,6 +139,10 @@ class _Grouped:
         self.r, self.classes = len(models), classes
         self.net = stack_grouped(models).train()
         self.params = [p for p in self.net.parameters()]
+        # evaluation runs each member on its own (views into the stacked tensors): on CPU a
+        # grouped convolution over a large evaluation batch is slower than R plain ones
+        self.template = copy.deepcopy(models[0]).eval()
+        self.shapes = {k: v.shape for k, v in self.template.state_dict().items()}
 
     def _inputs(self, x):                         # (R, B, ...) → (B, R·C, ...)
         r, b = x.shape[:2]
@@ -156,11 +160,15 @@ class _Grouped:
 
     def logp(self, x):
         import torch
-        self.net.eval()
+        from torch.func import functional_call
+        sd = self.net.state_dict()
+        outs = []
         with torch.no_grad():
-            out = self.net(x.repeat(1, self.r, *([1] * (x.dim() - 2))))
-        self.net.train()
-        return torch.log_softmax(out.reshape(x.shape[0], self.r, self.classes), -1).transpose(0, 1)
+            for i in range(self.r):
+                member = {k: (v if v.dim() == 0 else v.view(self.r, -1)[i].view(self.shapes[k]))
+                          for k, v in sd.items()}
+                outs.append(torch.log_softmax(functional_call(self.template, member, (x,)), -1))
+        return torch.stack(outs)
 
     def state(self):
         return {"net": self.net.state_dict()}
@@ -260,7 +268,7 @@ class _Optim:
 def train_batched(configs: Sequence[TrainConfig], data: Dataset, *,
                   on_checkpoint: Callable[[int, CheckpointRecord], None] | None = None,
                   state: dict | None = None, on_state: Callable[[dict], None] | None = None,
-                  eval_chunk: int = 512, method: str = "auto") -> list:
+                  eval_chunk: int = 2048, method: str = "auto") -> list:
     """Train several runs of one group together (see :func:`group_key`).
 
     Parameters

@@ -1,0 +1,208 @@
+"""Throughput of the batched sweep path against the one-run reference loop (thesis §2.5.2 sweeps).
+
+Measured, on digits, one torch thread:
+
+1. runs×epochs per minute of ``train_batched`` (grouped engine) and of ``train`` run one after the
+   other on the *same* configurations, side by side in this process (alternating, best of
+   ``--repeats``), for fully connected and All-CNN groups; the ratio is the speed-up;
+2. peak resident memory of each path (each in a fresh child process, ``resource.ru_maxrss``);
+3. the quick sweep: wall time, store size on disk (``--quick-sweep``);
+4. an estimate of the full digits sweep's run time from measured per-step and per-checkpoint
+   times of each architecture × batch size (one group of ``group_size`` runs each), and of its
+   store size from the raw float32 size and the quick store's measured on-disk ratio.
+
+Usage: ``python benchmarks/bench_manifold_throughput.py [--runs 8] [--epochs 3] [--quick-sweep]
+[--estimate-full] [--out benchmarks/results]``. Timings on a shared machine are noisy: compare
+the ratios, not the absolute numbers.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing as mp
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+
+
+def _configs(arch, width, runs, epochs, batch=64):
+    from hyperribbon.experiments.networks import TrainConfig
+    return [TrainConfig(arch=arch, width=width, optimizer="sgd", lr=2e-3 * batch,
+                        batch_size=batch, epochs=epochs, checkpoints=20, seed=s)
+            for s in range(runs)]
+
+
+def _time_pair(arch, width, runs, epochs, repeats):
+    import torch
+    from hyperribbon.experiments.manifold.batched import train_batched
+    from hyperribbon.experiments.networks import digits, train
+    torch.set_num_threads(1)
+    data = digits()
+    cfgs = _configs(arch, width, runs, epochs)
+    warm = [c.replace(epochs=0.1) for c in cfgs[:2]]       # first-use imports (torch.optim ...)
+    train(warm[0], data)
+    train_batched(warm, data)
+    best = {"loop": math.inf, "batched": math.inf}
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for c in cfgs:
+            train(c, data)
+        best["loop"] = min(best["loop"], time.perf_counter() - t)
+        t = time.perf_counter()
+        train_batched(cfgs, data)
+        best["batched"] = min(best["batched"], time.perf_counter() - t)
+    work = runs * epochs
+    return {"arch": arch, "runs": runs, "epochs": epochs,
+            "loop_runs_epochs_per_min": 60 * work / best["loop"],
+            "batched_runs_epochs_per_min": 60 * work / best["batched"],
+            "speedup": best["loop"] / best["batched"]}
+
+
+def _peak_child(kind, arch, width, runs, epochs, q):
+    import torch
+    from hyperribbon.experiments.manifold.batched import train_batched
+    from hyperribbon.experiments.networks import digits, train
+    torch.set_num_threads(1)
+    data = digits()
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cfgs = _configs(arch, width, runs, epochs)
+    if kind == "loop":
+        for c in cfgs:
+            train(c, data)
+    else:
+        train_batched(cfgs, data)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    q.put({"kind": kind, "peak_rss_mib": peak / 1024, "increase_mib": (peak - base) / 1024})
+
+
+def _peak(kind, arch, width, runs, epochs):
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(target=_peak_child, args=(kind, arch, width, runs, epochs, q))
+    p.start()
+    out = q.get()
+    p.join()
+    return out
+
+
+def _du(path):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
+
+
+def _quick_sweep(workers):
+    from hyperribbon.experiments.manifold.sweep import run_sweep
+    tmp = tempfile.mkdtemp()
+    out = os.path.join(tmp, "quick")
+    t = time.perf_counter()
+    sw = run_sweep("quick", out, workers=workers, progress=False)
+    wall = time.perf_counter() - t
+    t = sw.runs
+    lp = sw.logp("train").shape
+    raw = 4 * lp[0] * lp[1] * (sw.attrs["n_train"] + sw.attrs["n_test"]) * lp[3]
+    res = {"runs": len(t), "wall_seconds": wall, "store_bytes": _du(out), "raw_logp_bytes": raw,
+           "median_task_seconds_per_run": float(t["seconds"].median()),
+           "train_error_final_median": float(sw.checkpoints.groupby("run_id")["train_error"]
+                                             .last().median()),
+           "statuses": t["status"].value_counts().to_dict()}
+    shutil.rmtree(tmp)
+    return res
+
+
+def _estimate_full(group_steps=30, workers=None, ratio=None):
+    """Per-step and per-checkpoint time of one group of each architecture × batch size."""
+    import numpy as np
+    import torch
+    from hyperribbon.experiments.manifold.batched import train_batched
+    from hyperribbon.experiments.manifold.config import expand_runs, load_config
+    from hyperribbon.experiments.networks import TrainConfig, digits
+    torch.set_num_threads(1)
+    data = digits()
+    cfg = load_config("digits-full")
+    rows = expand_runs(cfg, data.n_train)
+    gsize = cfg.execution["group_size"]
+    per = {}
+    for arch, width in cfg.architectures.items():
+        for b in cfg.training["batch_sizes"]:
+            epochs = group_steps * b / data.n_train
+            base = [TrainConfig(arch=arch, width=width, optimizer="sgd", lr=2e-3 * b,
+                                batch_size=b, epochs=epochs, checkpoints=2, seed=s)
+                    for s in range(gsize)]
+            t = time.perf_counter()
+            train_batched(base, data)                       # group_steps steps + 2 evaluations
+            both = time.perf_counter() - t
+            t = time.perf_counter()
+            train_batched([c.replace(epochs=b / data.n_train) for c in base], data)  # 1 step
+            small = time.perf_counter() - t
+            step = max((both - small) / (group_steps - 1), 1e-9)
+            evals = max(small - step, 0.0) / 2
+            per[(arch, b)] = (step, evals)
+    total = 0.0
+    groups = {}
+    for r in rows:
+        groups.setdefault(r["group"], r)
+    for r in groups.values():
+        step, ev = per[(r["arch"], r["batch_size"])]
+        steps = math.ceil(r["epochs"] * data.n_train / r["batch_size"])
+        total += steps * step + r["checkpoints"] * ev
+    w = workers or os.cpu_count() or 1
+    return {"runs": len(rows), "groups": len(groups), "group_size": gsize,
+            "seconds_per_step_per_group": {f"{a}/b{b}": v[0] for (a, b), v in per.items()},
+            "seconds_per_checkpoint_per_group": {f"{a}/b{b}": v[1] for (a, b), v in per.items()},
+            "cpu_hours_total": total / 3600, "workers": w, "wall_hours_estimate": total / 3600 / w,
+            "raw_logp_bytes": 4 * len(rows) * cfg.training["checkpoints"] * 1797 * 10,
+            "store_bytes_estimate": (None if ratio is None else
+                                     ratio * 4 * len(rows) * cfg.training["checkpoints"] * 1797 * 10)}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=8)
+    ap.add_argument("--epochs", type=float, default=3)
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--quick-sweep", action="store_true")
+    ap.add_argument("--estimate-full", action="store_true")
+    ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--out", default=os.path.join("benchmarks", "results"))
+    a = ap.parse_args(argv)
+    res = {"load_average_start": os.getloadavg(), "cpus": os.cpu_count(), "throughput": [],
+           "memory": []}
+    for arch, width in (("fc", 64), ("allcnn", 8)):
+        r = _time_pair(arch, width, a.runs, a.epochs, a.repeats)
+        res["throughput"].append(r)
+        print(f"{arch:7s} runs×epochs/min: loop {r['loop_runs_epochs_per_min']:8.1f}  batched "
+              f"{r['batched_runs_epochs_per_min']:8.1f}  speed-up {r['speedup']:.2f}×", flush=True)
+        for kind in ("loop", "batched"):
+            m = _peak(kind, arch, width, a.runs, min(a.epochs, 1))
+            m["arch"] = arch
+            res["memory"].append(m)
+            print(f"{arch:7s} {kind:8s} peak RSS {m['peak_rss_mib']:.0f} MiB "
+                  f"(+{m['increase_mib']:.0f} MiB while training)", flush=True)
+    ratio = None
+    if a.quick_sweep:
+        q = _quick_sweep(a.workers)
+        res["quick_sweep"] = q
+        ratio = q["store_bytes"] / q["raw_logp_bytes"]
+        print(f"quick sweep: {q['runs']} runs in {q['wall_seconds']:.0f} s, store "
+              f"{q['store_bytes'] / 2**20:.1f} MiB ({ratio:.2f} of raw float32), median final "
+              f"train error {q['train_error_final_median']:.3f}", flush=True)
+    if a.estimate_full:
+        e = _estimate_full(workers=a.workers, ratio=ratio)
+        res["full_estimate"] = e
+        print(f"full digits sweep: {e['runs']} runs in {e['groups']} groups ≈ "
+              f"{e['cpu_hours_total']:.1f} CPU-hours, ≈ {e['wall_hours_estimate']:.1f} h on "
+              f"{e['workers']} workers; raw logp {e['raw_logp_bytes'] / 2**30:.2f} GiB"
+              + ("" if e["store_bytes_estimate"] is None else
+                 f", store ≈ {e['store_bytes_estimate'] / 2**30:.2f} GiB"), flush=True)
+    res["load_average_end"] = os.getloadavg()
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "manifold_throughput.json"), "w") as f:
+        json.dump(res, f, indent=2, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
