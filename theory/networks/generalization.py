@@ -27,7 +27,7 @@ import sympy as sp
 
 from .._validate import as_int, as_real_vector
 from ..domains import Domain
-from ..errors import InvalidArgument, PrecisionExhausted
+from ..errors import PrecisionExhausted
 from ..lemma import Assumption, Lemma, Precision, SymbolicStatus
 from ..registry import register
 from . import pac_bayes as pb
@@ -154,7 +154,8 @@ class PacBayesProblem:
     def effective_dimension(self) -> int:
         """p(n, ε) of (4.4.1); raises PrecisionExhausted when an eigenvalue is within its error
         of the threshold (the count is then not determined)."""
-        if np.any(np.abs(np.abs(self.eigenvalues) - self.threshold) <= self.floor):
+        if self.floor > 0 and np.any(np.abs(np.abs(self.eigenvalues) - self.threshold)
+                                     <= self.floor):
             raise PrecisionExhausted("p(n, ε) is not determined: an eigenvalue lies within its "
                                      "error of the threshold ε/(2(n − 1))")
         return pb.effective_dimension(self.clipped, self.n, self.eps)
@@ -257,14 +258,22 @@ def _make_4_4_4(which: str):
         # the head, c decreases with the tail (and increases with λ_p(n,ε)) — bound both sides
         # by their worst cases; p(n, ε) itself is determined (effective_dimension checks it).
         lhs_hi = pb.loose_optimum(lam + p.floor, p.n, p.eps, p.dist2)
-        worst = np.concatenate([np.clip(lam[:pe] - p.floor, 0, None), lam[pe:] + p.floor])
-        rhs_lo = pb.bound_4_4_4(np.sort(worst)[::-1], p.n, p.eps, p.dist2,
-                                decay(np.sort(worst)[::-1], pe, p)) if p.floor > 0 else rhs
+        rhs_lo = rhs
+        if p.floor > 0:
+            # the bound is s/(4(n−1)) + (2/c)/(4(n−1)) + …: s is smallest with the head lowered,
+            # c largest with λ_p(n,ε) raised and the tail lowered
+            head_lo = np.clip(lam[:pe] - p.floor, 0, None)
+            s_min = float(np.sum(1.0 + np.log1p(2 * (p.n - 1) * head_lo / p.eps)))
+            for_c = np.concatenate([lam[:pe] + p.floor, np.clip(lam[pe:] - p.floor, 0, None)])
+            c_max = decay(for_c, pe, p)
+            inv = 0.0 if c_max == math.inf else 2.0 / c_max
+            rhs_lo = (s_min + inv + p.eps * p.dist2) / (4 * (p.n - 1))
         rel = _rel(p) * (2 + math.log1p(2 * (p.n - 1) * float(np.max(lam)) / p.eps))
         return [comparison(f"ĕ(Q*) − ĕ(h_w) + KL(Q*, P)/(2(n−1)) ≤ (s(n,ε) + 2/c + ε‖w − w0‖²)/"
                            f"(4(n−1)),  {cname} = {c:.6g}, p(n,ε) = {pe}  (index p(n,ε))",
                            [pe], [lhs], [rhs], [rel * abs(lhs_hi) + (lhs_hi - lhs)],
-                           [rel * abs(rhs) + (rhs - rhs_lo if math.isfinite(rhs) else 0.0)])]
+                           [rel * abs(rhs) + (max(rhs - rhs_lo, 0.0) if math.isfinite(rhs)
+                                              else 0.0)])]
     return evaluate
 
 

@@ -170,9 +170,11 @@ def _make(linear: str):
         M, Me = kernel_matrix(p)
         K, Ke = el_karoui_approximation(p, linear)
         idx = np.arange(1, M.size + 1)
+        # f ≡ 0 makes both sides exactly 0 (structural, not underflow)
         return [comparison(f"M_ij = f(x_iᵀx_j/d)  vs  K_ij with linear term {linear}·XXᵀ/d  "
                            "(entries, row-major)", idx, M.ravel(), K.ravel(), Me.ravel(),
-                           Ke.ravel(), "==")]
+                           Ke.ravel(), "==",
+                           exact_zeros=not any(p.coefficients))]
     return evaluate
 
 

@@ -6,8 +6,9 @@ their left-hand sides — logit Jacobians and the loss Hessian of a :class:`Netw
 absolute error bounds — are *measured*. This module declares the small protocol
 :class:`CurvatureMeasure`; an implementation is installed with :func:`install` (the numerics
 layer, :mod:`hyperribbon.numerics.curvature`, may install a scalable one when imported).
-:func:`get` looks the provider up by name at call time (never a static import), and falls back
-to :class:`DenseMeasure`: exact dense float64 derivatives of the bias-free MLP in numpy
+:func:`get` looks the provider up by name at call time (never a static import) once the
+numerics layer is loaded, and otherwise falls back to :class:`DenseMeasure`: exact dense float64
+derivatives of the bias-free MLP in numpy
 (:mod:`._mlp`: analytic backpropagation for the Jacobians, Pearlmutter's R-operator for the
 second-order part of the Hessian), each entry with a first-order rounding bound.
 
@@ -22,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Protocol
 
 import numpy as np
@@ -108,9 +110,13 @@ def installed() -> bool:
 
 
 def get() -> CurvatureMeasure:
-    """The installed measure; imports :data:`PROVIDER` by name first, and falls back to
-    :class:`DenseMeasure` when nothing is installed (or the provider is absent)."""
-    if not _INSTALLED:
+    """The installed measure, else :class:`DenseMeasure`.
+
+    When the numerics layer is already loaded (``hyperribbon.numerics`` imported) and nothing is
+    installed yet, :data:`PROVIDER` is imported by name first, so that it can install itself;
+    a theory-only session never pays for importing numerics (and torch) — the dense default is
+    exact for the small networks it accepts."""
+    if not _INSTALLED and "hyperribbon.numerics" in sys.modules:
         try:
             importlib.import_module(PROVIDER)
         except ImportError:

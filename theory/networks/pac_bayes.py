@@ -39,7 +39,8 @@ import numpy as np
 from .._validate import as_int, as_real_matrix, as_real_vector
 from ..errors import InvalidArgument
 
-__all__ = ["gaussian_kl", "binary_kl", "binary_kl_error", "kl_inverse", "kl_inverse_bracket", "pinsker_inverse", "budget", "kl_bound",
+__all__ = ["gaussian_kl", "binary_kl", "binary_kl_error", "kl_inverse", "kl_inverse_bracket",
+           "pinsker_inverse", "budget", "kl_bound",
            "pinsker_bound", "linearised_bound", "optimal_posterior", "optimal_posterior_covariance",
            "loose_objective", "loose_optimum", "effective_dimension", "strength", "sloppy_factor",
            "threshold_decay", "bound_4_4_4", "prior_grid", "union_bound_penalty",

@@ -35,7 +35,7 @@ import sympy as sp
 
 from ..lemma import Lemma, Precision, SymbolicStatus
 from ..registry import register
-from . import _mlp, symbolic
+from . import symbolic
 from ._gram import (activation_factor, fim_factor, logit_factor, loss_ggn_factor,
                     symmetric_eigenvalues)
 from ._support import (NETWORK_BASE, SOFTMAX_CE, L, a, comparison, j, m, prod_except,
@@ -50,7 +50,8 @@ _P = NetworkProblem
 _FLOAT = (Precision.FLOAT64,)
 _kk = sp.Symbol("k", integer=True, nonnegative=True)
 _spec_rhs = (a ** (2 * (L - _kk)) * sp.Product(w_norm[j] ** 2, (j, _kk + 1, L))
-             * sp.Symbol(r"\mathrm{spec}(I_{d_{k+1}})\otimes\mathrm{spec}\,\mathbb{E}[h^kh^{k\top}]"))
+             * sp.Symbol(r"\mathrm{spec}(I_{d_{k+1}})\otimes"
+                         r"\mathrm{spec}\,\mathbb{E}[h^kh^{k\top}]"))
 
 
 def kron_bound(problem: NetworkProblem, k: int, factor: float = 1.0):
@@ -103,8 +104,8 @@ LEMMA_4_3_2 = register(Lemma(
     id="thesis-lemma-4.3.2", number="4.3.2",
     title="Block spectrum of each logit's Jacobian correlation ⪯ activation spectrum",
     provenance="Thesis §4.3.1, Lemma 4.3.2, eq. (4.3.2); proof §4.7.3 (Weyl's inequality 4.7.7)",
-    statement=[sp.Le(sp.Symbol(r"\mathrm{spec}\,\mathbb{E}[\partial_{w^k}z_i\partial_{w^k}z_i^\top]"),
-                     _spec_rhs)],
+    statement=[sp.Le(sp.Symbol(r"\mathrm{spec}\,\mathbb{E}[\partial_{w^k}z_i"
+                               r"\partial_{w^k}z_i^\top]"), _spec_rhs)],
     evaluate=_eval_4_3_2, problem_type=_P, ladder=_FLOAT, assumptions=NETWORK_BASE,
     normalization="E over the n inputs; eigenvalues descending, compared index by index",
     symbolic=SymbolicStatus((("δδᵀ ⪯ ‖δ‖²I, hence (‖δ‖²I − δδᵀ) ⊗ hhᵀ ⪰ 0 (2×2 case, "
@@ -118,20 +119,29 @@ def _make_4_7_7(hessian: str):
         meas = get()
         out = []
         Hm = meas.hessian(p) if hessian == "hessian" and not p.piecewise_linear else None
+        from ._gram import _h_rank
         for k, sl in enumerate(p.blocks):
             rhs, rhs_e = kron_bound(p, k, factor=2.0 * p.m)
             lhs, lhs_e = fim_factor(p, meas, layer=k).eigenvalues()
             out.append(_spec_comparison(
                 f"λ_i(F(w_{k})) ≤ 2m a^(2(L−k)) Π_(j>k)‖w^j‖² λ_i(I ⊗ E[h^{k}h^{k}ᵀ])",
                 lhs, lhs_e, rhs, rhs_e))
-            if hessian == "hessian" and not p.piecewise_linear:
+            if hessian == "hessian" and not p.piecewise_linear and k < p.depth:
                 lhs, lhs_e = symmetric_eigenvalues(Hm.values[sl, sl], Hm.abs_err[sl, sl])
+                # ĕ depends on w^k only through u_s = w^k h^k_s, so the block is
+                # (1/n)Σ_s ∇²_uℓ_s ⊗ h_s h_sᵀ: rank ≤ r = d_{k+1}·rank(h^k), and its eigenvalues
+                # beyond index r (the smallest P − r) are ≤ 0 for certain (P − r of them are 0)
+                r = p.widths[k + 1] * _h_rank(p, k)
+                lo, hi = lhs - lhs_e, lhs + lhs_e
+                hi[r:] = np.minimum(hi[r:], 0.0)
+                lhs, lhs_e = 0.5 * (lo + hi), 0.5 * (hi - lo)
                 what = "H(w_{k}) (true Hessian block of ĕ)"
             elif hessian == "hessian":
-                # σ'' = 0 and z is linear in w^k: the H-term's (k, k) block is exactly zero, so
-                # the true block *is* the Gauss–Newton block (exact factor, exact zero tail)
+                # σ'' = 0 (or k = L) and z is linear in w^k: the H-term's (k, k) block is exactly
+                # zero, so the true block *is* the Gauss–Newton block (exact factor and zeros)
                 lhs, lhs_e = loss_ggn_factor(p, meas, layer=k).eigenvalues()
-                what = "H(w_{k}) (true Hessian block of ĕ = its Gauss–Newton block, σ'' = 0)"
+                what = ("H(w_{k}) (true Hessian block of ĕ = its Gauss–Newton block: z is "
+                        "linear in w^{k}" + (", σ'' = 0)" if p.piecewise_linear else ")"))
             else:
                 lhs, lhs_e = loss_ggn_factor(p, meas, layer=k).eigenvalues()
                 what = "H̃(w_{k}) (Gauss–Newton block of ĕ)"

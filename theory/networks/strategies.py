@@ -6,7 +6,8 @@ with the framework (:func:`hyperribbon.theory.strategy_registry.register_strateg
 * :func:`network_problems` — small random networks: 0–2 hidden layers (1–3 weight matrices),
   widths 1–8, 2–4 classes, ReLU / leaky ReLU / tanh / identity, and activations outside the
   assumption (sigmoid, an unknown ``other:GELU``), per-layer weight scales over two decades,
-  inputs with spectrum :math:`\lambda_i = s\,e^{-c(i-1)}`, teacher or random labels, biases
+  inputs with spectrum :math:`\lambda_i = s\,e^{-c(i-1)}`, :math:`s\in[e^{-2}, e^4]`, teacher or
+  random labels, biases
   absent, zero or nonzero, cross-entropy or mse. Each draw checks in well under 50 ms.
 * :func:`pac_bayes_problems` — Hessian spectra (sloppy, plateau-then-drop, log-normal), n, ε,
   ‖w − w0‖², ê, δ.
@@ -53,7 +54,7 @@ def network_problems(draw, *, max_depth: int = 2, max_width: int = 8, max_n: int
     scales = [draw(from_domain(D["weight_scale"])) for _ in range(L + 1)]
     n = draw(st.integers(1, max_n))
     decay = draw(from_domain(D["input_decay"]))
-    input_scale = draw(st.floats(-2.0, 2.0).map(lambda v: float(np.exp(v))))
+    input_scale = draw(st.floats(-2.0, 4.0).map(lambda v: float(np.exp(v))))
     labels = "random" if act.startswith("other") else draw(st.sampled_from(("teacher", "random")))
     loss = draw(st.sampled_from(losses)) if len(losses) > 1 else losses[0]
     if len(losses) > 1 and draw(st.integers(0, 9)) > 0:
@@ -71,26 +72,32 @@ def network_problems(draw, *, max_depth: int = 2, max_width: int = 8, max_n: int
 
 @st.composite
 def pac_bayes_problems(draw, *, max_p: int = 30) -> PacBayesProblem:
-    """Hessian spectra with the PAC-Bayes setting of §4.3.3."""
+    """Hessian spectra with the PAC-Bayes setting of §4.3.3, placed relative to the threshold
+    ε/(2(n − 1)) of (4.4.1) (so stiff heads, sloppy tails and eigenvalues near the elbow all
+    occur): sloppy :math:`\lambda_i = 10^a\,\text{thr}\,e^{-c(i-1)}`, plateau-then-drop, or
+    log-normal around :math:`10^a\,\text{thr}`; optionally trailing exact zeros."""
     D = PAC_BAYES_DOMAINS
     p = draw(st.integers(1, max_p))
+    n = draw(from_domain(D["n"]))
+    eps = draw(from_domain(D["eps"]))
+    thr = eps / (2 * (n - 1))
     kind = draw(st.sampled_from(("sloppy", "plateau", "lognormal")))
-    b = draw(from_domain(D["b"]))
+    level = thr * 10.0 ** draw(st.floats(-2.0, 5.0))
     if kind == "sloppy":
-        lam = b * np.exp(-draw(from_domain(D["c"])) * np.arange(p))
+        lam = level * np.exp(-draw(from_domain(D["c"])) * np.arange(p))
     elif kind == "plateau":
         head = draw(st.integers(1, p))
-        drop = draw(st.floats(-8.0, 0.0).map(lambda v: float(np.exp(v))))
-        lam = np.concatenate([np.full(head, b), np.full(p - head, b * drop)])
+        tail = thr * 10.0 ** draw(st.floats(-3.0, 0.0))
+        lam = np.concatenate([np.full(head, max(level, thr)), np.full(p - head, tail)])
     else:
         rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
-        lam = b * np.exp(rng.normal(0.0, draw(st.floats(0.1, 4.0)), p))
+        lam = level * np.exp(rng.normal(0.0, draw(st.floats(0.1, 4.0)), p))
     if draw(st.booleans()):
         zeros = draw(st.integers(0, p - 1))
         lam = np.sort(lam)[::-1]
         lam[p - zeros:] = 0.0
-    return PacBayesProblem(lam, n=draw(from_domain(D["n"])), eps=draw(from_domain(D["eps"])),
-                           dist2=draw(from_domain(D["dist2"])),
+    lam = np.where(np.isfinite(lam), lam, 0.0)
+    return PacBayesProblem(lam, n=n, eps=eps, dist2=draw(from_domain(D["dist2"])),
                            train_error=draw(from_domain(D["train_error"])),
                            delta=draw(from_domain(D["delta"])),
                            seed=draw(st.integers(0, 2**31 - 1)), source=kind)

@@ -3,7 +3,8 @@ Remark 4.7.5 — as registered lemmas over a :class:`~.problem.NetworkProblem`.
 
 Normalisations (every one explicit, as in §4.2 and §4.7.3):
 
-* :math:`\mathbb E` is the empirical mean over the n inputs: :math:`\mathbb E[xx^\top] = X^\top X/n`;
+* :math:`\mathbb E` is the empirical mean over the n inputs,
+  :math:`\mathbb E[xx^\top] = X^\top X/n`;
 * the FIM is :math:`F_w = \frac1n\sum_s\sum_y p_y\nabla\log p_y\nabla\log p_y^\top
   = \mathbb E[J^\top(\mathrm{diag}\,p - pp^\top)J]`, :math:`J = \partial z/\partial w`;
 * the loss is ĕ of §4.2 (c), in bits, so its Gauss–Newton matrix is
@@ -34,7 +35,7 @@ from ..registry import register
 from . import _mlp, symbolic
 from ._gram import activation_factor, fim_factor, logit_factor, loss_ggn_factor
 from ._support import (B_4_3_1, EPS, HIDDEN_LAYER, NETWORK_BASE, SOFTMAX_CE, L, a, comparison,
-                       j, m, prod_except, rhs_rel_err, sum_of_products, trF, trH, trXX, w_norm)
+                       j, prod_except, rhs_rel_err, sum_of_products, trF, trH, trXX, w_norm)
 from .measure import get
 from .problem import NetworkProblem
 
@@ -236,11 +237,17 @@ def _per_sample_fim_bound(p: NetworkProblem):
     Jm = get().jacobians(p)
     J, EJ = Jm.values, Jm.abs_err
     pr = _mlp.softmax(p.forward.z)
-    w = np.clip(1.0 - np.sum(pr * pr, axis=1), 0.0, None)
+    # 1 − ‖p‖² = Σ_y p_y Σ_(c≠y) p_c: a sum of non-negative products, accurate even when p is
+    # nearly one-hot (1 − p_y by subtraction would lose it); each p_c has relative error
+    # ≤ r = 2(e^(2Δz) − 1) (softmax under logit errors Δz), so w has relative error ≤ (1+r)² − 1
+    m = pr.shape[1]
+    others = pr @ (np.ones((m, m)) - np.eye(m))
+    w = np.sum(pr * others, axis=1)
     jn = np.sum(J * J, axis=(1, 2))
     jn_e = np.sum(2 * np.abs(J) * EJ + EJ * EJ, axis=(1, 2)) + (J[0].size + 4) * EPS * jn
     dz = p.forward.gamma * np.max(p.forward.mag_z, axis=1)
-    w_e = 4 * np.expm1(2 * dz) + 8 * EPS
+    r = 2 * np.expm1(2 * dz) + 4 * EPS
+    w_e = w * ((1 + r) ** 2 - 1 + (m + 4) * EPS) + m * _mlp.TINY
     val = float(np.mean(w * jn))
     err = float(np.mean(w * jn_e + w_e * jn)) + (p.n + 4) * EPS * val
     return val, err
@@ -280,10 +287,11 @@ def _eval_4_7_5_corrected(p: NetworkProblem, precision):
     return out
 
 
-_STATEMENT_4_7_5 = [sp.Le(trF, (1 - sp.Symbol(r"\|p\|_2") ** 2)
-                          * sp.Symbol(r"\mathrm{tr}\sum_i\mathbb{E}[\partial_wz_i\partial_wz_i^\top]")),
-                    sp.Le(sp.Symbol(r"\mathrm{tr}\,H"),
-                          sp.Symbol(r"\mathrm{tr}\,\mathbb{E}[\partial_wz(\mathrm{diag}(p)-pp^\top)\partial_wz^\top]"))]
+_G_TERM = sp.Symbol(r"\mathrm{tr}\,\mathbb{E}[\partial_wz(\mathrm{diag}(p)-pp^\top)"
+                    r"\partial_wz^\top]")
+_STATEMENT_4_7_5 = [sp.Le(trF, (1 - sp.Symbol(r"\|p\|_2") ** 2) * sp.Symbol(
+                        r"\mathrm{tr}\sum_i\mathbb{E}[\partial_wz_i\partial_wz_i^\top]")),
+                    sp.Le(sp.Symbol(r"\mathrm{tr}\,H"), _G_TERM)]
 REMARK_4_7_5 = register(Lemma(
     id="thesis-remark-4.7.5", number="4.7.5",
     title="tr F ≤ (1 − ‖p‖²)·tr ΣE[∇z_i∇z_iᵀ] and tr H ≤ tr E[∂z(diag p − ppᵀ)∂zᵀ]",
@@ -298,9 +306,7 @@ REMARK_4_7_5_CORRECTED = register(Lemma(
     id="thesis-remark-4.7.5-corrected", number="4.7.5", variant="corrected",
     title="Remark 4.7.5 with the log 2 of (4.7.6): (ln 2) tr H̃ = tr E[∂z(diag p − ppᵀ)∂zᵀ]",
     provenance="Thesis §4.7.3, Remark 4.7.5 and eq. (4.7.6)",
-    statement=[_STATEMENT_4_7_5[0],
-               sp.Eq(sp.log(2) * trH, sp.Symbol(
-                   r"\mathrm{tr}\,\mathbb{E}[\partial_wz(\mathrm{diag}(p)-pp^\top)\partial_wz^\top]"))],
+    statement=[_STATEMENT_4_7_5[0], sp.Eq(sp.log(2) * trH, _G_TERM)],
     evaluate=_eval_4_7_5_corrected, problem_type=_P, ladder=_FLOAT,
     assumptions=NETWORK_BASE + (SOFTMAX_CE,), related=("thesis-remark-4.7.5",),
     normalization="p per input inside E; ĕ in bits",

@@ -105,7 +105,10 @@ def test_kl_inverse_against_a_dense_grid(q, c):
 def test_kl_inverse_is_below_the_pinsker_bound(q, c):
     lo, hi = pb.kl_inverse_bracket(q, c)
     assert q <= lo <= hi <= 1.0
-    assert hi - lo <= 1e-12 or c < 1e-6    # ≈ (rounding of kl)/(dkl/dp); ≈ √ε only near c = 0
+    # width ≈ 2·(rounding of kl)/(dkl/dp), dkl/dp = (p − q)/(p(1 − p)); ≈ √ε as c → 0
+    if hi < 1 and lo > q:
+        slope = (lo - q) / (lo * (1 - lo))
+        assert hi - lo <= 4 * pb.binary_kl_error(q, hi) / slope + 4e-15
     assert lo <= pb.pinsker_inverse(q, c) + 4e-16      # the enclosure's lower end is ≤ truth
     assert 2 * (lo - q) ** 2 <= pb.binary_kl(q, lo) + pb.binary_kl_error(q, lo)   # Pinsker
 
