@@ -33,8 +33,11 @@ def test_counterexamples_exactly_where_the_errata_say(rows, lemma):
         assert r["counterexample"]["margin"] < 1
         assert r["counterexample"]["lhs"] != r["counterexample"]["rhs"]
     else:
-        assert r["status"] == "no counterexample", r["counterexample"]
+        assert r["status"] in ("no counterexample", "inconclusive"), r["counterexample"]
+        assert (r["status"] == "inconclusive") == (r["holds"] == 0)
         assert r["worst_margin"] is None or r["worst_margin"] > 0 or r["undecided"] > 0
+    assert r["holds"] + r["undecided"] + r["not_applicable"] <= r["tried"]
+    assert str(r["undecided"]) in r["result"] or r["status"] == "counterexample"
 
 
 def test_shrinking_gives_small_counterexamples(rows):
@@ -43,9 +46,15 @@ def test_shrinking_gives_small_counterexamples(rows):
 
 
 def test_outputs_and_database(tmp_path, rows):
-    j, m = write_outputs(list(rows.values()), tmp_path)
+    j, m = write_outputs(list(rows.values()), tmp_path, seed=0, database=None, examples=200,
+                         small=True)
     assert {r["lemma"] for r in json.loads(j.read_text())} == set(rows)
-    assert "counterexample" in m.read_text()
+    text = m.read_text()
+    assert "counterexample" in text and "| undecided |" in text
+    total = sum(r["undecided"] for r in rows.values())
+    assert f"{total} of them undecided" in text
+    for r in rows.values():                  # every row shows its undecided count
+        assert f"| {r['undecided']} of {r['tried']} |" in text
     db = tmp_path / "db"
     first = falsify(["5.2.2-mean"], examples=30, database=str(db), progress=False)
     assert any(db.rglob("*")), "the example database is written"
@@ -55,9 +64,17 @@ def test_outputs_and_database(tmp_path, rows):
     assert "| lemma |" in to_markdown(again)
 
 
-def test_invalid_budget():
-    with pytest.raises(InvalidArgument, match="examples"):
-        falsify(examples=0, progress=False)
+@pytest.mark.parametrize("kw,argument", [
+    pytest.param(dict(examples=0), "examples", id="no-examples"),
+    pytest.param(dict(examples=10**7), "examples", id="too-many-examples"),
+    pytest.param(dict(examples=2.5), "examples", id="fractional-examples"),
+    pytest.param(dict(seed=-1), "seed", id="negative-seed"),
+    pytest.param(dict(keys=["7.7.7"]), "key", id="unknown-lemma"),
+])
+def test_invalid_arguments(kw, argument):
+    with pytest.raises(InvalidArgument) as info:
+        falsify(progress=False, database=None, **kw)
+    assert info.value.argument == argument
 
 
 @pytest.mark.slow
