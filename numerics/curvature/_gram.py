@@ -30,9 +30,9 @@ def blocked_gram(rows, n: int, r: int, q: int, block: int, *, joint: bool, progr
             R = rows(blocks[a])
             if joint:
                 M = R.reshape(-1, q)
-                K += (M.T @ M).numpy()
+                K += (M.T @ M).cpu().numpy()
             else:
-                K += torch.einsum("bip,biq->ipq", R, R).numpy()
+                K += torch.einsum("bip,biq->ipq", R, R).cpu().numpy()
         return K, "cross"
     K = np.zeros((side, side)) if joint else np.zeros((r, n, n))
 
@@ -41,11 +41,11 @@ def blocked_gram(rows, n: int, r: int, q: int, block: int, *, joint: bool, progr
         if joint:
             ia = slice(sa.start * r, sa.stop * r)
             ib = slice(sb.start * r, sb.stop * r)
-            cross = (Ra.reshape(-1, q) @ Rb.reshape(-1, q).T).numpy()
+            cross = (Ra.reshape(-1, q) @ Rb.reshape(-1, q).T).cpu().numpy()
             K[ia, ib] = cross
             K[ib, ia] = cross.T
         else:
-            cross = torch.einsum("aip,bip->iab", Ra, Rb).numpy()
+            cross = torch.einsum("aip,bip->iab", Ra, Rb).cpu().numpy()
             K[:, sa, sb] = cross
             K[:, sb, sa] = np.transpose(cross, (0, 2, 1))
 

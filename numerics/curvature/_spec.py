@@ -192,8 +192,9 @@ def check_data(model, loss: LossSpec, X, y, owner: str, dtype: torch.dtype):
     n = int(X.shape[0])
     if y.ndim < 1 or int(y.shape[0]) != n:
         raise InvalidArgument("y", owner, f"have n = {n} rows like X", y)
+    device = next((p.device for p in model.parameters()), X.device)
     with torch.no_grad():
-        out = model(X[:1])
+        out = model(X[:1].to(device))
     if not isinstance(out, torch.Tensor) or out.ndim != 2:
         raise InvalidArgument("model", owner, "return a 2-D tensor (n, C) of outputs/logits",
                               getattr(out, "shape", out))

@@ -153,7 +153,7 @@ def _jacobian_spectra(model, X, names, tensors, logits, sum_of_logits, max_bytes
     block = max(1, int(max_bytes // max(1, 2 * r * p * itemsize)))
     block = min(block, n)
     eps = float(torch.finfo(theta.dtype).eps)
-    select = torch.tensor([c for c in logits], dtype=torch.long)
+    select = torch.tensor([c for c in logits], dtype=torch.long, device=theta.device)
 
     def jac(idx):
         J = torch.func.jacrev(lambda th: f(th, X[idx]))(theta).detach()    # (b, C, p)
@@ -251,6 +251,9 @@ def correlation_spectra(model, X, y=None, *, loss=None, layers=None, which=_WHIC
         check_data(model, spec, X, y, owner, dtype)
     elif X.is_floating_point() and X.dtype != dtype:
         raise InvalidArgument("X", owner, f"have the parameters' dtype {dtype}", X)
+    X = X.to(tensors[0].device)
+    if y is not None:
+        y = y.to(tensors[0].device)
     modules = dict(model.named_modules())
     if layers is None:
         layer_names = _default_layers(model)
@@ -262,7 +265,11 @@ def correlation_spectra(model, X, y=None, *, loss=None, layers=None, which=_WHIC
         if bad or not layer_names:
             raise InvalidArgument("layers", owner, "name sub-modules of the model", bad or layers)
     with torch.no_grad():
-        C = int(model(X[:1]).shape[1])
+        out1 = model(X[:1])
+    if not isinstance(out1, torch.Tensor) or out1.ndim != 2:
+        raise InvalidArgument("model", owner, "return a 2-D tensor (n, C) of logits",
+                              getattr(out1, "shape", out1))
+    C = int(out1.shape[1])
     if logits is None:
         logit_list = list(range(C))
     else:

@@ -81,20 +81,20 @@ def _output_second_moment(spec, F, y):
     n, C = F.shape
     if spec.name == "cross_entropy":
         P = torch.softmax(F, dim=1)
-        eye = torch.eye(C, dtype=F.dtype)
-        out = torch.zeros(n, C, C, dtype=F.dtype)
+        eye = torch.eye(C, dtype=F.dtype, device=F.device)
+        out = torch.zeros(n, C, C, dtype=F.dtype, device=F.device)
         for c in range(C):                              # enumerate the classes ỹ = c
             g = P - eye[c]                             # ∇_f(−log p_c) = p − e_c
             out += P[:, c, None, None] * g[:, :, None] * g[:, None, :]
         return out
     if spec.name == "mse":
         # ỹ ~ N(f, I/2): ∇_f ℓ = 2(f − ỹ) = −2ξ, ξ ~ N(0, I/2): E = 4·(1/2)·I.
-        return 2.0 * torch.eye(C, dtype=F.dtype).expand(n, C, C).clone()
+        return 2.0 * torch.eye(C, dtype=F.dtype, device=F.device).expand(n, C, C).clone()
     s = torch.sigmoid(F)                                 # P(ỹ_c = 1); outputs independent
     mean = s * (s - 1) + (1 - s) * s                     # E[σ − ỹ] over ỹ ∈ {0, 1}
     second = s * (s - 1) ** 2 + (1 - s) * s ** 2         # E[(σ − ỹ)²] over ỹ ∈ {0, 1}
     out = mean[:, :, None] * mean[:, None, :]
-    idx = torch.arange(C)
+    idx = torch.arange(C, device=F.device)
     out[:, idx, idx] = second
     return out
 
@@ -121,8 +121,8 @@ def _kfac_dense(model, spec, X, y, names, tensors, fisher_type):
     n, C = F.shape
     outs = [cache[mn][1] for mn, _ in modules]
     # B[name][k, c] = ∂f_kc / ∂s_k (samples are independent: row k of the batch gradient)
-    B = {mn: torch.zeros((n, C) + tuple(cache[mn][1].shape[1:]), dtype=F.dtype)
-         for mn, _ in modules}
+    B = {mn: torch.zeros((n, C) + tuple(cache[mn][1].shape[1:]), dtype=F.dtype,
+                         device=F.device) for mn, _ in modules}
     for k in range(n):
         for c in range(C):
             grads = torch.autograd.grad(F[k, c], outs, retain_graph=True)
@@ -158,7 +158,7 @@ def _kfac_dense(model, spec, X, y, names, tensors, fisher_type):
             i = chosen[id(prm)]
             sl = slice(offsets[i], offsets[i + 1])
             K[sl, sl] = (torch.kron(G.contiguous(), A.contiguous()) if pname == "weight"
-                         else G).detach().numpy()
+                         else G).detach().cpu().numpy()
     return K
 
 
@@ -197,6 +197,7 @@ def dense_curvature(model, loss, X, y, *, kind: str = "hessian", params=None,
     dtype = dtype_of(tensors, owner)
     n, C = check_data(model, spec, X, y, owner, dtype)
     groups = resolve_blocks(model, names, blocks, owner)
+    X, y = X.to(tensors[0].device), y.to(tensors[0].device)
     shapes = [tuple(t.shape) for t in tensors]
     theta = torch.cat([t.detach().reshape(-1) for t in tensors])
     f = _functional(model, names, shapes)
@@ -218,7 +219,8 @@ def dense_curvature(model, loss, X, y, *, kind: str = "hessian", params=None,
         else:
             S = _output_second_moment(spec, Fd, y)
         M = torch.einsum("kcp,kcd,kdq->pq", J, S, J)
-    M = M.detach().to(torch.float64).numpy() * normalisation_scale(kind, normalisation, n)
+    M = M.detach().to("cpu", torch.float64).numpy() * normalisation_scale(kind, normalisation,
+                                                                            n)
     if groups is not None:
         offsets = np.concatenate([[0], np.cumsum([int(np.prod(s)) for s in shapes])])
         index = {nm: i for i, nm in enumerate(names)}

@@ -88,6 +88,7 @@ def gram_curvature_spectrum(model, loss, X, y, *, kind: str = "fisher", params=N
     n, C = check_data(model, spec, X, y, owner, dtype)
     max_bytes = as_int(max_bytes, "max_bytes", owner, minimum=1)
     progress = as_bool(progress, "progress", owner)
+    X, y = X.to(tensors[0].device), y.to(tensors[0].device)
     from .dense import _functional
 
     shapes = [tuple(t.shape) for t in tensors]
