@@ -1,12 +1,16 @@
-"""Validation and conversion of probability arrays; ignorance, truth, softmax."""
+"""Validation and conversion of probability arrays and log-probabilities (issue 8 E); ignorance,
+truth, softmax."""
 import numpy as np
 import pytest
 import scipy.special
 import torch
 
-from hyperribbon.numerics.prediction_space.probabilities import (as_labels, as_model,
-                                                                 as_probabilities, default_atol,
-                                                                 from_logits, ignorance, truth)
+from hyperribbon.numerics.prediction_space.probabilities import (LOG_KINDS, as_labels,
+                                                                 as_log_probabilities, as_model,
+                                                                 as_models, as_probabilities,
+                                                                 check_log, default_atol,
+                                                                 from_logits, ignorance,
+                                                                 to_numpy, truth)
 from hyperribbon.theory.errors import InvalidArgument
 
 
@@ -33,34 +37,97 @@ def _nan():
     return P
 
 
-@pytest.mark.parametrize("call,argument", [
-    pytest.param(lambda: as_probabilities(np.ones((4, 3)) / 3), "probabilities", id="2d-for-3d"),
-    pytest.param(lambda: as_probabilities(np.ones((0, 3, 2)) / 2), "probabilities", id="empty"),
-    pytest.param(lambda: as_probabilities(np.ones((2, 3, 1))), "probabilities", id="one-class"),
-    pytest.param(lambda: as_probabilities(_nan()), "probabilities", id="nan"),
-    pytest.param(lambda: as_probabilities(np.full((1, 2, 2), np.inf)), "probabilities", id="inf"),
-    pytest.param(lambda: as_probabilities(_negative()), "probabilities", id="negative"),
-    pytest.param(lambda: as_probabilities(_off_sum()), "probabilities", id="rows-not-summing"),
+# ---------------------------------------------------------------- log domain (E)
+def test_log_probabilities_are_validated_and_normalised_exactly():
+    z = np.random.default_rng(2).normal(size=(2, 5, 4)) * 300
+    a = as_log_probabilities(z, logits=True)
+    np.testing.assert_allclose(scipy.special.logsumexp(a, -1), 0, atol=1e-13)
+    np.testing.assert_array_equal(a, scipy.special.log_softmax(z, -1))
+    assert np.any(np.exp(a) == 0)                              # underflows as probabilities
+    b = as_log_probabilities(a.astype(np.float32))             # float32 log-softmax accepted
+    assert b.dtype == np.float64
+    np.testing.assert_allclose(scipy.special.logsumexp(b, -1), 0, atol=1e-15)
+    with np.errstate(divide="ignore"):
+        onehot = np.log(np.eye(3)[None])
+    np.testing.assert_array_equal(as_log_probabilities(onehot), onehot)   # -inf is probability 0
+    np.testing.assert_array_equal(as_models(onehot, "x", "t", True), onehot)
+    np.testing.assert_array_equal(as_models(np.exp(a), "x", "t", False), np.exp(a))
+
+
+def test_log_truth_ignorance_and_log_softmax():
+    with np.errstate(divide="ignore"):
+        np.testing.assert_array_equal(truth([1, 0], 3, log=True), np.log(truth([1, 0], 3)))
+    np.testing.assert_allclose(truth([1, 0], 3, smoothing=0.3, log=True),
+                               np.log(truth([1, 0], 3, smoothing=0.3)), rtol=1e-15)
+    np.testing.assert_allclose(ignorance(2, 5, log=True), np.log(ignorance(2, 5)), rtol=1e-15)
+    z = np.array([[900.0, 0.0, -3.0]])
+    np.testing.assert_array_equal(from_logits(z, log=True), scipy.special.log_softmax(z, -1))
+    assert check_log(None, "t") is False and check_log(None, "t", default="logits") == "logits"
+    assert check_log(np.True_, "t") is True and set(LOG_KINDS) == {False, True, "logits"}
+
+
+def test_to_numpy_is_the_conversion_helper(tmp_path):
+    P = _dirichlet()
+    np.save(tmp_path / "P.npy", P)
+    np.testing.assert_array_equal(to_numpy(tmp_path / "P.npy", "x", "t"), P)
+    np.testing.assert_array_equal(as_probabilities(str(tmp_path / "P.npy")), P)
+    np.testing.assert_array_equal(as_probabilities(torch.tensor(P, requires_grad=True)), P)
+
+
+_LOGS = np.log(np.ones((1, 2, 2)) / 2)
+
+
+@pytest.mark.parametrize("call,argument,value", [
+    pytest.param(lambda: as_probabilities(np.ones((4, 3)) / 3), "probabilities", "(4, 3)",
+                 id="2d-for-3d"),
+    pytest.param(lambda: as_probabilities(np.ones((0, 3, 2)) / 2), "probabilities", "(0, 3, 2)",
+                 id="empty"),
+    pytest.param(lambda: as_probabilities(np.ones((2, 3, 1))), "probabilities", "(2, 3, 1)",
+                 id="one-class"),
+    pytest.param(lambda: as_probabilities(_nan()), "probabilities", "float64", id="nan"),
+    pytest.param(lambda: as_probabilities(np.full((1, 2, 2), np.inf)), "probabilities",
+                 "(1, 2, 2)", id="inf"),
+    pytest.param(lambda: as_probabilities(_negative()), "probabilities", "float64",
+                 id="negative"),
+    pytest.param(lambda: as_probabilities(_off_sum()), "probabilities", "float64",
+                 id="rows-not-summing"),
     pytest.param(lambda: as_probabilities(np.random.default_rng(0).normal(size=(2, 3, 4))),
-                 "probabilities", id="logits"),
-    pytest.param(lambda: as_probabilities([["a", "b"]]), "probabilities", id="strings"),
+                 "probabilities", "(2, 3, 4)", id="logits"),
+    pytest.param(lambda: as_probabilities([["a", "b"]]), "probabilities", "'a'", id="strings"),
     pytest.param(lambda: as_probabilities(np.ones((1, 2, 2)) * (0.5 + 0j)), "probabilities",
-                 id="complex"),
-    pytest.param(lambda: as_model(_dirichlet()), "p", id="3d-for-model"),
-    pytest.param(lambda: truth([0, 3], 3), "labels", id="label-out-of-range"),
-    pytest.param(lambda: truth([0.5, 1], 3), "labels", id="fractional-label"),
-    pytest.param(lambda: truth([0, 1], 3, smoothing=0.9), "smoothing", id="smoothing-too-big"),
-    pytest.param(lambda: truth([0, 1], 3, smoothing=-0.1), "smoothing", id="smoothing-negative"),
-    pytest.param(lambda: truth([0, 1], 1), "n_classes", id="one-class-truth"),
-    pytest.param(lambda: ignorance(0, 3), "n_samples", id="no-samples"),
-    pytest.param(lambda: ignorance(3, True), "n_classes", id="bool-classes"),
-    pytest.param(lambda: from_logits(np.array([1.0, np.nan])), "logits", id="nan-logits"),
-    pytest.param(lambda: as_labels(np.zeros((2, 2), int), 3), "labels", id="2d-labels"),
+                 "complex128", id="complex"),
+    pytest.param(lambda: as_probabilities("no/such/file.npy"), "probabilities", "file.npy",
+                 id="missing-path"),
+    pytest.param(lambda: as_model(_dirichlet()), "p", "(3, 5, 4)", id="3d-for-model"),
+    pytest.param(lambda: as_log_probabilities(_LOGS + 1), "log_probabilities", "(1, 2, 2)",
+                 id="positive-logs"),
+    pytest.param(lambda: as_log_probabilities(_LOGS - 1), "log_probabilities", "(1, 2, 2)",
+                 id="unnormalised-logs"),
+    pytest.param(lambda: as_log_probabilities(np.full((1, 2, 2), -np.inf)), "log_probabilities",
+                 "(1, 2, 2)", id="all-minus-inf"),
+    pytest.param(lambda: as_log_probabilities(np.full((1, 2, 2), np.inf), logits=True),
+                 "log_probabilities", "(1, 2, 2)", id="plus-inf"),
+    pytest.param(lambda: as_log_probabilities(np.full((1, 2, 2), np.nan), logits=True),
+                 "log_probabilities", "(1, 2, 2)", id="nan-logs"),
+    pytest.param(lambda: check_log("log", "t"), "log", "'log'", id="log-kind"),
+    pytest.param(lambda: truth([0, 3], 3), "labels", "labels in [0, 3]",
+                 id="label-out-of-range"),
+    pytest.param(lambda: truth([0.5, 1], 3), "labels", "(2,)", id="fractional-label"),
+    pytest.param(lambda: truth([0, 1], 3, smoothing=0.9), "smoothing", "0.9",
+                 id="smoothing-too-big"),
+    pytest.param(lambda: truth([0, 1], 3, smoothing=-0.1), "smoothing", "-0.1",
+                 id="smoothing-negative"),
+    pytest.param(lambda: truth([0, 1], 3, log="yes"), "log", "'yes'", id="truth-log"),
+    pytest.param(lambda: truth([0, 1], 1), "n_classes", "1", id="one-class-truth"),
+    pytest.param(lambda: ignorance(0, 3), "n_samples", "0", id="no-samples"),
+    pytest.param(lambda: ignorance(3, True), "n_classes", "True", id="bool-classes"),
+    pytest.param(lambda: from_logits(np.array([1.0, np.nan])), "logits", "(2,)",
+                 id="nan-logits"),
+    pytest.param(lambda: as_labels(np.zeros((2, 2), int), 3), "labels", "(2, 2)",
+                 id="2d-labels"),
 ])
-def test_invalid_arguments(call, argument):
-    with pytest.raises(InvalidArgument) as info:
-        call()
-    assert info.value.argument == argument
+def test_invalid_arguments(check_invalid, call, argument, value):
+    check_invalid(call, argument, value)
 
 
 def test_error_message_names_worst_row():
