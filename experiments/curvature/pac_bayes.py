@@ -54,7 +54,8 @@ from .dziugaite_roy import DRSettings, dziugaite_roy_bound, prior_precision
 from .models import PLAIN_ARCHITECTURES, trained_network
 
 __all__ = ["PAC_BAYES_DEFAULTS", "PAC_BAYES_QUICK", "PAC_BAYES_WHY", "PacBayesResult", "pac_bayes",
-           "analytic_terms", "choose_prior", "sample_closed_form_error", "samples_needed",
+           "analytic_terms", "choose_prior", "closed_form_draws", "sample_closed_form_error",
+           "samples_needed",
            "write_pac_bayes"]
 
 #: Defaults (our choices, the thesis's FC-600-1 on binary MNIST scaled to 1347 digits).
@@ -164,29 +165,34 @@ def _kl_inverse_vec(q, C, iterations: int = 64):
     return np.where(q >= 1.0, 1.0, hi)
 
 
+def closed_form_draws(w, lam, V, eps: float, n_train: int, k: int, generator):
+    r"""``k`` draws (a (k, p) float64 tensor) from :math:`Q^* = N(w, \Sigma_q)`,
+    :math:`\Sigma_q = \epsilon^{-1}(I - VV^\top) + V\bar\Lambda^{-1}V^\top`: a draw is
+    :math:`w + \epsilon^{-1/2}\xi + V\big((\bar\lambda^{-1/2} - \epsilon^{-1/2}) \odot
+    V^\top\xi\big)`, :math:`\xi\sim N(0, I_p)`, with V the (p, r) orthonormal eigenvectors of
+    the nonzero eigenvalues λ (eq. 4.3.3–4.3.4; the other eigenvalues are zero, where
+    :math:`\bar\lambda = \epsilon`)."""
+    import torch
+    lam_bar = 2 * (n_train - 1) * np.asarray(lam, dtype=np.float64) + eps
+    coef = torch.as_tensor(lam_bar ** -0.5 - eps ** -0.5, dtype=torch.float64)
+    Vt = torch.as_tensor(np.asarray(V), dtype=torch.float64)
+    wt = torch.as_tensor(np.asarray(w), dtype=torch.float64)
+    xi = torch.randn(int(k), wt.numel(), generator=generator, dtype=torch.float64)
+    return wt + xi * eps ** -0.5 + ((xi @ Vt) * coef) @ Vt.T
+
+
 def sample_closed_form_error(model, X, y, w, lam, V, eps: float, n_train: int, samples: int,
                              seed: int, chunk: int = 32) -> float:
-    r"""Monte-Carlo 0–1 error of :math:`Q^* = N(w, U\bar\Lambda^{-1}U^\top)` on (X, y).
-
-    A draw is :math:`w + \epsilon^{-1/2}\xi + V\big((\bar\lambda^{-1/2} - \epsilon^{-1/2})
-    \odot V^\top\xi\big)`, :math:`\xi\sim N(0, I_p)`: covariance
-    :math:`\epsilon^{-1}(I - VV^\top) + V\bar\Lambda^{-1}V^\top` exactly, V the (p, r)
-    eigenvectors of the nonzero eigenvalues λ (the others are zero, where
-    :math:`\bar\lambda = \epsilon`).
-    """
+    """Monte-Carlo 0–1 error of Q* (draws of :func:`closed_form_draws`) on (X, y), averaged over
+    ``samples`` weight draws and all samples."""
     import torch
     spec = flat_spec(model)
-    lam_bar = 2 * (n_train - 1) * np.asarray(lam) + eps
-    coef = torch.as_tensor(lam_bar ** -0.5 - eps ** -0.5, dtype=torch.float64)
-    Vt = torch.as_tensor(V, dtype=torch.float64)
-    wt = torch.as_tensor(w, dtype=torch.float64)
     gen = torch.Generator().manual_seed(int(seed))
     wrong = total = 0
     with torch.no_grad():
         for start in range(0, samples, chunk):
             k = min(chunk, samples - start)
-            xi = torch.randn(k, wt.numel(), generator=gen, dtype=torch.float64)
-            thetas = wt + xi * eps ** -0.5 + ((xi @ Vt) * coef) @ Vt.T
+            thetas = closed_form_draws(w, lam, V, eps, n_train, k, gen)
             pred = batched_logits(model, thetas.to(torch.float32), X, spec, chunk=k).argmax(-1)
             wrong += int((pred != y).sum())
             total += pred.numel()
@@ -203,7 +209,7 @@ def _pilot_choice(model, X, y, w, lam, V, n, dist2, proxy_choice, P) -> dict:
     step = b * math.log(2.0) / 2
     cands = sorted({min(max(1, int(round(j0 + k * step))), int(P["j_max"]))
                     for k in range(-4, 9)})
-    m_pilot = max(50, int(P["mc_samples"]) // 20)
+    m_pilot = max(10, int(P["mc_samples"]) // 20)
     rows = []
     for j in cands:
         eps = math.exp(j / b) / c
