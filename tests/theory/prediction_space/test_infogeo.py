@@ -163,25 +163,55 @@ def test_measurements_are_installed_by_numerics():
         infogeo.measure("curvature")
 
 
-@pytest.mark.parametrize("call,argument", [
-    pytest.param(lambda: ProbabilityEnsemble(np.ones((2, 3))), "probabilities", id="2d"),
-    pytest.param(lambda: ProbabilityEnsemble(np.ones((1, 2, 2))), "probabilities", id="sums"),
+def test_problems_accept_tensors_and_paths(tmp_path):
+    import torch
+    P = ProbabilityEnsemble.confident(6, 3, [0.2, 0.5], seed=1)
+    np.save(tmp_path / "P.npy", P.probabilities)
+    for given in (torch.tensor(P.probabilities, requires_grad=True), tmp_path / "P.npy",
+                  P.probabilities.tolist(), P.probabilities.astype(int)):
+        Q = ProbabilityEnsemble(given, labels=torch.tensor(P.labels))
+        np.testing.assert_array_equal(Q.probabilities, P.probabilities)
+        np.testing.assert_array_equal(Q.labels, P.labels)
+    D = PremetricSpace.random_bhattacharyya(m=5, seed=2).D
+    np.testing.assert_array_equal(PremetricSpace(torch.tensor(D, requires_grad=True)).D, D)
+
+
+def test_random_bhattacharyya_premetric_is_accurate():
+    """Built with 1 − BC = ½‖√p − √q‖² (no cancellation): equal to the mpmath reference."""
+    from hyperribbon.numerics import pairwise_reference
+    rng = np.random.default_rng(3)
+    P = rng.dirichlet(np.full(4, 0.2), size=(6, 10))
+    D = PremetricSpace.random_bhattacharyya(m=6, n_samples=10, n_classes=4, concentration=0.2,
+                                            seed=3).D
+    R = pairwise_reference(P)
+    np.fill_diagonal(R, 0.0)
+    np.testing.assert_allclose(D, R, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("call,argument,value", [
+    pytest.param(lambda: ProbabilityEnsemble(np.ones((2, 3))), "probabilities", "(2, 3)",
+                 id="2d"),
+    pytest.param(lambda: ProbabilityEnsemble(np.ones((1, 2, 2))), "probabilities", "(1, 2, 2)",
+                 id="sums"),
+    pytest.param(lambda: ProbabilityEnsemble([["a"]]), "probabilities", "'a'", id="strings"),
+    pytest.param(lambda: ProbabilityEnsemble("missing.npy"), "probabilities", "missing.npy",
+                 id="missing-path"),
     pytest.param(lambda: ProbabilityEnsemble(np.full((1, 2, 2), 0.5), labels=[0, 2]), "labels",
-                 id="labels-range"),
-    pytest.param(lambda: ProbabilityEnsemble.confident(10, 1, [0.1]), "n_classes", id="C"),
-    pytest.param(lambda: ProbabilityEnsemble.confident(10, 3, [1.5]), "error_rates", id="eps"),
-    pytest.param(lambda: PremetricSpace(np.ones((2, 3))), "D", id="non-square"),
-    pytest.param(lambda: PremetricSpace(np.zeros((1, 1))), "D", id="one-point"),
-    pytest.param(lambda: confident_progress(0.5, 2), "error_rate", id="degenerate"),
-    pytest.param(lambda: confident_progress(1.2, 10), "error_rate", id="eps-range"),
-    pytest.param(lambda: sharp_threshold(1), "n_classes", id="threshold-C"),
+                 "[0, 2]", id="labels-range"),
+    pytest.param(lambda: ProbabilityEnsemble.confident(10, 1, [0.1]), "n_classes", "1", id="C"),
+    pytest.param(lambda: ProbabilityEnsemble.confident(10, 3, [1.5]), "error_rates", "[1.5]",
+                 id="eps"),
+    pytest.param(lambda: PremetricSpace(np.ones((2, 3))), "D", "(2, 3)", id="non-square"),
+    pytest.param(lambda: PremetricSpace(np.zeros((1, 1))), "D", "(1, 1)", id="one-point"),
+    pytest.param(lambda: PremetricSpace(1j * np.ones((2, 2))), "D", "complex128", id="complex"),
+    pytest.param(lambda: confident_progress(0.5, 2), "error_rate", "0.5", id="degenerate"),
+    pytest.param(lambda: confident_progress(1.2, 10), "error_rate", "1.2", id="eps-range"),
+    pytest.param(lambda: sharp_threshold(1), "n_classes", "1", id="threshold-C"),
     pytest.param(lambda: ProbabilityEnsemble(np.full((1, 2, 2), 0.5)).error_rates(), "labels",
-                 id="no-labels"),
+                 "None", id="no-labels"),
 ])
-def test_invalid_arguments(call, argument):
-    with pytest.raises(InvalidArgument) as info:
-        call()
-    assert info.value.argument == argument
+def test_invalid_arguments(check_invalid, call, argument, value):
+    check_invalid(call, argument, value)
 
 
 def test_check_rejects_the_wrong_problem_type():
