@@ -205,7 +205,7 @@ def plot_explained_stress(curves: dict, *, marks=(1, 3, 10, 25, 50), reference: 
             for k in marks:
                 if k in d:
                     v = s[list(d).index(k)]
-                    ax.annotate(f"{100 * v:.0f}%", (k, 100 * v), textcoords="offset points",
+                    ax.annotate(f"{100 * v:.1f}%", (k, 100 * v), textcoords="offset points",
                                 xytext=(4, -12), fontsize=8)
     for i, (label, (d, v)) in enumerate((reference or {}).items()):
         ax.plot(d, 100 * np.asarray(v, dtype=float), "D", ms=7, mfc="none",
@@ -247,7 +247,7 @@ def plot_eigenvalues(eigenvalues, *, noise_floor: float | None = None, explained
         ex = np.asarray(explained, dtype=float)
         for d in dims:
             if d <= ex.size:
-                ax.annotate(f"{100 * ex[d - 1]:.0f}%", (d, mag[d - 1]), textcoords="offset points",
+                ax.annotate(f"{100 * ex[d - 1]:.1f}%", (d, mag[d - 1]), textcoords="offset points",
                             xytext=(3, 6), fontsize=8)
     ax.set_xscale("log")
     ax.set_yscale("log")

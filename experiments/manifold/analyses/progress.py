@@ -26,7 +26,9 @@ __all__ = ["progress_vs_error", "larger_vs_smaller", "fit_line"]
 
 def fit_line(x, y) -> dict | None:
     r"""Least squares :math:`y \approx a x + b` by ``scipy.stats.linregress``:
-    ``{"slope", "intercept", "r2", "n"}`` (``r2`` = ``rvalue**2``), None if x is constant.
+    ``{"slope", "intercept", "r2", "n", "spearman"}`` (``r2`` = ``rvalue**2``; ``spearman`` the
+    rank correlation, which a monotone but curved relation keeps near ±1), None if x or y is
+    constant.
 
     Examples
     --------
@@ -38,7 +40,8 @@ def fit_line(x, y) -> dict | None:
         return None
     r = scipy.stats.linregress(x, y)
     return {"slope": float(r.slope), "intercept": float(r.intercept),
-            "r2": float(r.rvalue ** 2), "n": int(x.size)}
+            "r2": float(r.rvalue ** 2), "n": int(x.size),
+            "spearman": float(scipy.stats.spearmanr(x, y).statistic)}
 
 
 def progress_vs_error(train, test=None, *, meta=None, labels_train=None, labels_test=None,
@@ -86,7 +89,7 @@ def progress_vs_error(train, test=None, *, meta=None, labels_train=None, labels_
             title=f"Progress vs {name} error, {pr.m} models"))
         parts.append(f"{name.capitalize()}: error = {fmt(fit['slope'])}·progress + "
                      f"{fmt(fit['intercept'])} with $R^2$ = {fmt(fit['r2'])} over {fit['n']} "
-                     "models.")
+                     f"models (Spearman rank correlation {fmt(fit['spearman'])}).")
     if "test" in splits:
         fit = fit_line(splits["train"].progress, splits["test"].progress)
         fits["train_vs_test_progress"] = fit
@@ -216,7 +219,8 @@ def larger_vs_smaller(logp, meta=None, labels=None, *, size_column: str = "width
                                                                        "step"].min())))
         return f
 
-    parts = [f"{len(confs)} configurations were trained at several values of `{size_col}`. "
+    parts = [f"{len(confs)} configuration{' was' if len(confs) == 1 else 's were'} trained at "
+             f"several values of `{size_col}`. "
              f"Over {len(comp)} (configuration, step) pairs after step 0 the largest size has the "
              f"higher seed-mean progress in {pct(ahead)} of cases; the mean progress difference "
              f"(larger − smaller) is {fmt(numbers['mean_difference'])}."]

@@ -149,7 +149,8 @@ def synthetic_manifolds(*, quick: bool = False, seed: int = 0, dims=DIMS,
     table = pd.DataFrame(rows)
     from .. import plots
     figures["explained_stress"] = lambda: plots.plot_explained_stress(
-        curves, marks=(3, 10), title="Synthetic students: explained stress by input spectrum")
+        curves, marks=(3, 10), reference={"thesis (§2.5.5)": ([10], [0.99])},
+        title="Synthetic students: explained stress by input spectrum")
     figures["corners"] = lambda: plots.plot_explained_stress(
         corner_curves, marks=(3, 10), title="Trajectories from 1–4 corners (fixed total)")
     for key, (est, pr) in embeds.items():

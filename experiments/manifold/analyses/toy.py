@@ -19,10 +19,10 @@ It is a test bed, not a model of deep networks; its numbers mean nothing about t
 Examples
 --------
 >>> s = toy_sweep(n_seeds=2, n_checkpoints=5, n_train=40, n_test=20)
->>> s["train"].shape, s["test"].shape, len(s["meta"])
-((40, 40, 4), (40, 20, 4), 40)
->>> sorted(s["meta"].columns)[:4]
-['arch', 'batch_size', 'checkpoint', 'epoch']
+>>> s["train"].shape, s["test"].shape, len(s["meta"])      # 2 archs × 2 widths × 2 optimisers
+((80, 40, 4), (80, 20, 4), 80)
+>>> s["meta"]["run"].nunique(), int(s["meta"]["checkpoint"].max())
+(16, 4)
 """
 from __future__ import annotations
 

@@ -137,3 +137,10 @@ def test_small_and_large_architecture_names_are_two_sizes(preds):
     assert r.numbers["size_column"] == "size_rank"
     assert r.numbers["n_comparisons"] == direct.numbers["n_comparisons"]
     assert r.numbers["mean_difference"] == pytest.approx(direct.numbers["mean_difference"])
+
+
+def test_spearman_of_a_monotone_curve_is_one():
+    x = np.linspace(0, 1, 20)
+    f = fit_line(x, np.exp(-5 * x))
+    assert f["spearman"] == pytest.approx(-1.0) and f["r2"] < 1
+    assert f["r2"] == pytest.approx(scipy.stats.linregress(x, np.exp(-5 * x)).rvalue ** 2)
