@@ -20,7 +20,7 @@ import pandas as pd
 from hyperribbon.numerics import CENTROIDS, InPCA, centroid, progress as _progress
 from hyperribbon.theory import InvalidArgument
 
-from ._io import fmt, pct
+from ._io import pct
 from ._logdomain import pairwise_log_distances
 from .predictions import as_predictions
 from .result import AnalysisResult, skipped

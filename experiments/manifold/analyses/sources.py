@@ -116,6 +116,11 @@ def load_predictions(source, *, meta=None, labels=None, test=None, labels_test=N
     """
     owner = "load_predictions"
     if is_sweep(source):
+        for flag, v in (("--meta", meta), ("--labels", labels), ("--test", test),
+                        ("--labels-test", labels_test)):
+            if v is not None:
+                raise InvalidArgument(flag, owner, "not be given with a sweep (it stores its own "
+                                      "metadata, labels and test predictions)", v)
         from hyperribbon.experiments.manifold.store import open_sweep
         sw = open_sweep(str(source))
         lp_tr, m_tr = sw.stack("train")

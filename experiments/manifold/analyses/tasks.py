@@ -50,7 +50,7 @@ TASKS_QUICK = dict(tasks={"0-4": (0, 1, 2, 3, 4), "5-9": (5, 6, 7, 8, 9),
 DIMS = (1, 2, 3, 5, 10, 25)
 
 
-def _features_recorder(model, store):
+def _features_recorder(model):
     from ._training import last_linear
     layer = last_linear(model)
     box = {}
@@ -115,7 +115,7 @@ def task_manifold(*, quick: bool = False, seed: int = 0, dims=DIMS, n_grid: int 
                               lr=S["lr"], batch_size=S["batch_size"], epochs=S["epochs"],
                               checkpoints=S["checkpoints"], seed=1000 + s)
             model = prepare_model(cfg, data)
-            feats = _features_recorder(model, None)
+            feats = _features_recorder(model)
 
             def on_checkpoint(rec, task=task, s=s, run=run, classes=classes):
                 phi_tr, phi_te = feats(union.x_train), feats(union.x_test)

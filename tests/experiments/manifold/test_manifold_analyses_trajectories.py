@@ -3,7 +3,6 @@ and the progress of the special points, against independent computations: the sl
 trajectory-distance reference on the re-indexed runs, numpy means of the members, and the
 geodesic's own parametrisation."""
 import numpy as np
-import pandas as pd
 import pytest
 import scipy.special
 

@@ -153,3 +153,19 @@ def test_invalid_cli_arguments(files, tmp_path, case):
     res = CliRunner().invoke(_group(), argv)
     assert res.exit_code == 2, res.output
     assert f"`{flag}`" in res.output
+
+
+def test_zarr_stack_and_text_labels(files, tmp_path):
+    import zarr
+
+    from hyperribbon.experiments.manifold.analyses import load_predictions
+    d, s = files
+    z = zarr.open_array(str(tmp_path / "stack.zarr"), mode="w", shape=s["train"].shape,
+                        dtype="float64")
+    z[:] = s["train"]
+    (tmp_path / "y.txt").write_text(",".join(map(str, s["labels_train"])))
+    tr, te, info = load_predictions(tmp_path / "stack.zarr", labels=tmp_path / "y.txt")
+    assert te is None and info["kind"] == "stack"
+    np.testing.assert_allclose(tr.logp, s["train"], atol=1e-12)
+    np.testing.assert_array_equal(tr.labels, s["labels_train"])
+    assert list(tr.meta.columns) == ["model"]                 # no metadata: one model per row

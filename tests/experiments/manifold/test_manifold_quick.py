@@ -41,6 +41,10 @@ def test_run_quick_with_a_tiny_sweep(tmp_path):
     results2, _ = run_quick(out, sweep=out / "sweep", analyses="1", figures=False,
                             log=lambda *_: None)
     assert results2[0].numbers["explained_stress"] == results[0].numbers["explained_stress"]
+    from hyperribbon.experiments.manifold.analyses import load_predictions
+    with pytest.raises(InvalidArgument) as e:                 # a sweep carries its own labels
+        load_predictions(out / "sweep", labels=out / "y.npy")
+    assert e.value.argument == "--labels"
 
 
 def test_run_quick_rejects_bad_analyses(tmp_path):
