@@ -139,10 +139,9 @@ class _Grouped:
         self.r, self.classes = len(models), classes
         self.net = stack_grouped(models).train()
         self.params = [p for p in self.net.parameters()]
-        # evaluation runs each member on its own (views into the stacked tensors): on CPU a
-        # grouped convolution over a large evaluation batch is slower than R plain ones
-        self.template = copy.deepcopy(models[0]).eval()
-        self.shapes = {k: v.shape for k, v in self.template.state_dict().items()}
+        # evaluation runs each member on its own (its weights copied from the stacked tensors):
+        # on CPU a grouped convolution over a large evaluation batch is slower than R plain ones
+        self.members = [copy.deepcopy(m).eval() for m in models]
 
     def _inputs(self, x):                         # (R, B, ...) → (B, R·C, ...)
         r, b = x.shape[:2]
@@ -160,14 +159,14 @@ class _Grouped:
 
     def logp(self, x):
         import torch
-        from torch.func import functional_call
         sd = self.net.state_dict()
         outs = []
         with torch.no_grad():
-            for i in range(self.r):
-                member = {k: (v if v.dim() == 0 else v.view(self.r, -1)[i].view(self.shapes[k]))
-                          for k, v in sd.items()}
-                outs.append(torch.log_softmax(functional_call(self.template, member, (x,)), -1))
+            for i, m in enumerate(self.members):
+                for k, t in m.state_dict().items():
+                    v = sd[k]
+                    t.copy_(v if v.dim() == 0 else v.view(self.r, -1)[i].view(t.shape))
+                outs.append(torch.log_softmax(m(x), -1))
         return torch.stack(outs)
 
     def state(self):
