@@ -1,4 +1,9 @@
-"""Pairwise Bhattacharyya matrix, m = 2000 models, N = 1797 samples, C = 10 classes (digits).
+"""Pairwise Bhattacharyya matrix of m digits models (N = 1797 samples, C = 10 classes).
+
+Sizes (``--size`` or the environment variable ``HYPERRIBBON_BENCH_SIZE``): ``small`` m = 300,
+``default`` m = 1000 (a few minutes and < 2 GB on a loaded 2-core machine), ``large`` m = 2000
+(the size of the original measurement; the reference's (chunk, m, m) float64 batches need
+~4 GB). ``--m`` overrides.
 
 Data: softmax-regression trajectories on scikit-learn's bundled handwritten digits (no download):
 ``--runs`` runs (different seeds and learning rates) of mini-batch SGD, each recorded at
@@ -11,16 +16,21 @@ Compared side by side in one process, each timed ``--repeats`` times (the minimu
   chunk; element-wise −log; sum over samples (torch, default threads; the best chunk size of
   ``--chunks`` is used);
 * ``reference, no log``: the same batched matrix products and sum, without the logarithm;
-* ``fast``: :func:`hyperribbon.numerics.prediction_space.distances.pairwise_distances` (cache-sized tiles,
-  one logarithm per 16/32 samples via products, sub-tiles spread over the cores);
+* ``fast``: :func:`hyperribbon.numerics.pairwise_distances` (cache-sized tiles, one logarithm
+  per 16/32 samples via products, sub-tiles spread over the cores);
 * ablations of ``fast``: the same tiles with one logarithm per (pair, sample), and without
-  any logarithm ("the same batched products without the logarithm" in our layout).
+  any logarithm ("the same batched products without the logarithm" in our layout);
+* ``fast`` without its exact near-zero terms (the centred/exact recomputation of every
+  (pair, sample) with 1 − BC < 2^-20, resp. 2^-10 in float32, switched off): the price of
+  exactly-zero self-distances and relatively accurate tiny distances.
 
 Accuracy: max |error| over 400 random pairs against a long-double (80-bit) evaluation of
 eq. (2.2.2) summed with math.fsum.
 
-Run: ``python benchmarks/bench_bhattacharyya.py`` (``--quick`` for m = 300). Results:
-a table on stdout and ``benchmarks/results/bhattacharyya.json``.
+Run: ``python benchmarks/bench_prediction_space_bhattacharyya.py [--size small|default|large]``
+(``--quick`` is ``--size small`` with fewer repeats). Results: a table on stdout and
+``benchmarks/results/bhattacharyya.json``. Timings on a shared machine are noisy: compare the
+ratios, measured side by side in one process.
 """
 from __future__ import annotations
 
@@ -115,12 +125,29 @@ def _bhat_variant(kind):
 
 
 def ablation(P, dtype, kind):
+    if kind == "no-near":
+        saved = dict(_tiles.NEAR)
+        _tiles.NEAR.update({k: 0.0 for k in saved})
+        try:
+            return pairwise_distances(P, dtype=dtype)
+        finally:
+            _tiles.NEAR.update(saved)
     real = _tiles._bhattacharyya
     _tiles._bhattacharyya = _bhat_variant(kind)
     try:
         return pairwise_distances(P, dtype=dtype)
     finally:
         _tiles._bhattacharyya = real
+
+
+SIZES = ("small", "default", "large")
+
+
+def size_argument(ap, sizes: dict):
+    """``--size`` (default: $HYPERRIBBON_BENCH_SIZE, else "default") choosing among ``sizes``."""
+    env = os.environ.get("HYPERRIBBON_BENCH_SIZE", "default")
+    ap.add_argument("--size", choices=SIZES, default=env if env in SIZES else "default",
+                    help="problem size: " + ", ".join(f"{k}: {v}" for k, v in sizes.items()))
 
 
 def accurate(P: np.ndarray, pairs) -> np.ndarray:
@@ -143,15 +170,22 @@ def timed(fn, repeats):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--m", type=int, default=2000)
+    sizes = {"small": 300, "default": 1000, "large": 2000}
+    size_argument(ap, {k: f"m = {v}" for k, v in sizes.items()})
+    ap.add_argument("--m", type=int, default=None, help="number of models (overrides --size)")
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--ref-repeats", type=int, default=2)
-    ap.add_argument("--chunks", type=int, nargs="+", default=[8, 32, 128])
+    ap.add_argument("--chunks", type=int, nargs="+", default=None,
+                    help="reference chunk sizes (default 8 32, and 128 at --size large)")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args(argv)
     if args.quick:
-        args.m, args.repeats, args.ref_repeats, args.chunks = 300, 2, 1, [32]
+        args.size, args.repeats, args.ref_repeats, args.chunks = "small", 2, 1, [32]
+    if args.m is None:
+        args.m = sizes[args.size]
+    if args.chunks is None:
+        args.chunks = [8, 32, 128] if args.size == "large" else [8, 32]
     log(f"generating {args.m} digits models ...")
     P = digits_trajectories(args.m, args.runs)
     m, N, C = P.shape
@@ -185,12 +219,19 @@ def main(argv=None):
         res["tiles_log_each_max_abs_err"] = float(np.max(np.abs(Dl[iu] - truth)))
         log(f"{name}: tiles without log ...")
         res["tiles_nolog_s"], _ = timed(lambda: ablation(Pd, dtype, "nolog"), args.repeats)
+        log(f"{name}: fast without exact near-zero terms ...")
+        res["fast_no_near_s"], Dn = timed(lambda: ablation(Pd, dtype, "no-near"), args.repeats)
+        res["fast_no_near_max_abs_err"] = float(np.max(np.abs(Dn[iu] - truth)))
+        res["fast_over_no_near"] = res["fast_s"] / res["fast_no_near_s"]
+        res["no_near_self_distance_max"] = float(np.max(np.abs(
+            ablation(np.stack([Pd[0], Pd[0]]), dtype, "no-near")[0, 1])))
         res["speedup_vs_reference"] = res["reference_s"] / res["fast_s"]
         res["fast_over_reference_nolog"] = res["fast_s"] / res["reference_nolog_s"]
         res["fast_over_tiles_nolog"] = res["fast_s"] / res["tiles_nolog_s"]
         rows.append(res)
         log(str(res))
-    out = {"m": m, "N": N, "C": C, "data": "softmax-regression SGD trajectories on load_digits",
+    out = {"m": m, "N": N, "C": C, "size": args.size,
+           "data": "softmax-regression SGD trajectories on load_digits",
            "cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
            "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
            "numpy": np.__version__, "load_average": os.getloadavg(),
@@ -199,7 +240,8 @@ def main(argv=None):
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bhattacharyya.json").write_text(json.dumps(out, indent=1))
     hdr = ("dtype", "reference", "ref no-log", "fast", "tiles log/elt", "tiles no-log",
-           "speed-up", "fast/ref-nolog", "fast/tiles-nolog", "err ref", "err fast")
+           "fast no-near", "speed-up", "fast/ref-nolog", "fast/tiles-nolog", "fast/no-near",
+           "err ref", "err fast")
     print(f"m = {m}, N = {N}, C = {C}; seconds (min of repeats); load average "
           f"{os.getloadavg()[0]:.1f}")
     print(" | ".join(hdr))
@@ -207,9 +249,11 @@ def main(argv=None):
         print(" | ".join([r["dtype"], f"{r['reference_s']:.2f} (chunk {r['reference_chunk']})",
                           f"{r['reference_nolog_s']:.2f}", f"{r['fast_s']:.2f}",
                           f"{r['tiles_log_each_s']:.2f}", f"{r['tiles_nolog_s']:.2f}",
+                          f"{r['fast_no_near_s']:.2f}",
                           f"{r['speedup_vs_reference']:.1f}×",
                           f"{r['fast_over_reference_nolog']:.2f}",
                           f"{r['fast_over_tiles_nolog']:.2f}",
+                          f"{r['fast_over_no_near']:.2f}",
                           f"{r['reference_max_abs_err']:.1e}", f"{r['fast_max_abs_err']:.1e}"]))
     return out
 

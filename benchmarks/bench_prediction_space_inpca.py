@@ -1,4 +1,8 @@
-"""InPCA top-10 for m = 10 000 models: Lanczos (eigsh) vs a full dense eigendecomposition.
+"""InPCA top-10 of m digits models: Lanczos (eigsh) vs a full dense eigendecomposition.
+
+Sizes (``--size`` or ``HYPERRIBBON_BENCH_SIZE``): ``small`` m = 1000, ``default`` m = 3000 (a few
+minutes, < 1 GB on a loaded 2-core machine), ``large`` m = 10 000 (the original measurement:
+W alone is 800 MB and the dense eigendecomposition takes many minutes). ``--m`` overrides.
 
 Data: m softmax-regression checkpoints on scikit-learn's digits (see ``bench_bhattacharyya``),
 their Bhattacharyya matrix D (computed with the fast kernel, float32 products), and the centred
@@ -7,13 +11,14 @@ W = −LDL/2 of eq. (2.2.6). Timed side by side in one process:
 * ``dense``: ``scipy.linalg.eigh(W)`` (all eigenvalues and eigenvectors; LAPACK ``evr``), then
   the 10 largest by magnitude, i.e. what a user without a top-k solver runs;
 * ``dense values only``: ``scipy.linalg.eigh(W, eigvals_only=True)`` (a faster baseline);
-* ``lanczos``: :class:`hyperribbon.numerics.prediction_space.inpca.InPCA` ``(n_components=10, solver="lanczos")``
-  fit on D (including the centring, the Frobenius norm and the embedding).
+* ``lanczos``: :class:`hyperribbon.numerics.InPCA` ``(n_components=10, solver="lanczos")``
+  fit on D (including the centring, the Frobenius norm, the residual beyond the top k and the
+  embedding).
 
 Reported: times, ratios, and the maximal relative difference of the 10 eigenvalues.
 
-Run: ``python benchmarks/bench_inpca.py`` (``--m 2000`` for a quick run). Results:
-``benchmarks/results/inpca.json``.
+Run: ``python benchmarks/bench_prediction_space_inpca.py [--size small|default|large]``.
+Results: ``benchmarks/results/inpca.json``.
 """
 from __future__ import annotations
 
@@ -29,21 +34,25 @@ import numpy as np
 import scipy.linalg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_bhattacharyya import digits_trajectories, log, normalized  # noqa: E402
+from bench_prediction_space_bhattacharyya import (digits_trajectories, log,  # noqa: E402
+                                                  normalized, size_argument)
 
-from hyperribbon.numerics.prediction_space.distances import pairwise_distances  # noqa: E402
-from hyperribbon.numerics.prediction_space.inpca import InPCA, centered_matrix  # noqa: E402
+from hyperribbon.numerics import InPCA, centered_matrix, pairwise_distances  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--m", type=int, default=10_000)
+    sizes = {"small": 1000, "default": 3000, "large": 10_000}
+    size_argument(ap, {k: f"m = {v}" for k, v in sizes.items()})
+    ap.add_argument("--m", type=int, default=None, help="number of models (overrides --size)")
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args(argv)
+    if args.m is None:
+        args.m = sizes[args.size]
     log(f"generating {args.m} digits models and their Bhattacharyya matrix ...")
     P = normalized(digits_trajectories(args.m, args.runs), np.float32)
     t0 = time.perf_counter()
@@ -73,12 +82,14 @@ def main(argv=None):
     top = lam[np.argsort(-np.abs(lam), kind="stable")[:k]]
     rel = float(np.max(np.abs(est.eigenvalues_ - top) / np.abs(top)))
     rel_v = float(np.max(np.abs(np.sort(np.abs(lam_v))[::-1][:k] - np.abs(top)) / np.abs(top)))
-    out = {"m": args.m, "k": k, "distance_matrix_s": t_dist, "lanczos_s": t_lan,
+    out = {"m": args.m, "size": args.size, "k": k, "distance_matrix_s": t_dist,
+           "lanczos_s": t_lan,
            "dense_eigh_s": t_dense, "dense_eigvalsh_s": t_vals,
            "ratio_dense_over_lanczos": t_dense / t_lan,
            "ratio_dense_values_over_lanczos": t_vals / t_lan,
            "max_rel_eigenvalue_difference": rel, "dense_vs_values_only_rel": rel_v,
            "eigenvalues": est.eigenvalues_.tolist(), "signature_top_k": est.signature_,
+           "solver": est.solver_,
            "explained_stress_top_k": est.explained_stress_.tolist(),
            "load_average": os.getloadavg(),
            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}

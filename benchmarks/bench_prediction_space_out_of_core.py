@@ -1,17 +1,28 @@
-"""Out-of-core Bhattacharyya matrix for m = 50 000 models (N = 1797, C = 10) to disk.
+"""Out-of-core Bhattacharyya matrix of m digits models (N = 1797, C = 10) computed to disk.
 
-The (m, N, C) stack (float32, 3.6 GB at the defaults) is generated run by run straight into a
-``.npy`` file; :func:`hyperribbon.numerics.prediction_space.blocked.pairwise_to_disk` then fills the (m, m) matrix
-(float32, 10 GB) tile by tile, reading two blocks of models per tile with positioned reads, on
-Dask's local threaded scheduler. The run is interrupted on purpose after ``--interrupt-after``
-tiles and resumed, to show that finished tiles are kept.
+Sizes (``--size`` or the environment variable ``HYPERRIBBON_BENCH_SIZE``):
+
+* ``small``: m = 1000, block 256;
+* ``default``: m = 3000, block 512 (stack 0.2 GB, matrix 36 MB; minutes on a loaded 2-core
+  machine) — the code path of the large run at a size that suits it;
+* ``large``: m = 50 000, block 2048 — **only when asked**: the stack is 3.6 GB and the matrix
+  10 GB (float32) on disk, and the run takes hours on 2 cores.
+
+``--m``/``--block`` override. The (m, N, C) stack (float32) is generated run by run straight into
+a ``.npy`` file; :func:`hyperribbon.numerics.pairwise_to_disk` then fills the (m, m) matrix
+(float32) tile by tile — the file is first written with NaN, so that unfinished tiles never read
+as distances — reading two blocks of models per tile with positioned reads, on Dask's local
+threaded scheduler. The run is interrupted on purpose after ``--interrupt-after`` tiles (the
+partial matrix is then checked to be refused by ``open_matrix``) and resumed, to show that
+finished tiles are kept.
 
 Reported: generation time, distance time (first part + resumed part), tiles, throughput, peak
 resident memory of the process (``ru_maxrss``), file sizes, and the largest difference of 2000
 random entries from the in-memory kernel on the same rows.
 
-Run: ``python benchmarks/bench_out_of_core.py`` (``--m 5000`` for a quick run). Results:
-``benchmarks/results/out_of_core.json``; the data live in ``--dir`` (deleted unless ``--keep``).
+Run: ``python benchmarks/bench_prediction_space_out_of_core.py [--size small|default|large]``.
+Results: ``benchmarks/results/out_of_core.json``; the data live in ``--dir`` (deleted unless
+``--keep``).
 """
 from __future__ import annotations
 
@@ -27,11 +38,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_bhattacharyya import digits_runs, log  # noqa: E402
+from bench_prediction_space_bhattacharyya import digits_runs, log, size_argument  # noqa: E402
 
-from hyperribbon.numerics import blocked  # noqa: E402
-from hyperribbon.numerics.prediction_space.blocked import open_stack, pairwise_to_disk, tile_status  # noqa: E402
-from hyperribbon.numerics.prediction_space.distances import pairwise_distances  # noqa: E402
+from hyperribbon.numerics import (open_matrix, open_stack, pairwise_distances,  # noqa: E402
+                                  pairwise_to_disk, tile_status)
+from hyperribbon.numerics.prediction_space import blocked  # noqa: E402
+from hyperribbon.theory import InvalidArgument  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -65,15 +77,19 @@ def peak_rss_mb() -> float:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--m", type=int, default=50_000)
+    sizes = {"small": (1000, 256), "default": (3000, 512), "large": (50_000, 2048)}
+    size_argument(ap, {k: f"m = {m}, block {b}" for k, (m, b) in sizes.items()})
+    ap.add_argument("--m", type=int, default=None, help="number of models (overrides --size)")
     ap.add_argument("--per-run", type=int, default=200)
-    ap.add_argument("--block", type=int, default=2048)
+    ap.add_argument("--block", type=int, default=None, help="block size (overrides --size)")
     ap.add_argument("--dtype", default="float32")
     ap.add_argument("--out-dtype", default="float32")
     ap.add_argument("--interrupt-after", type=int, default=3)
     ap.add_argument("--dir", default=str(RESULTS / "out_of_core_data"))
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args(argv)
+    args.m = sizes[args.size][0] if args.m is None else args.m
+    args.block = sizes[args.size][1] if args.block is None else args.block
     work = Path(args.dir)
     if work.exists():
         shutil.rmtree(work)
@@ -117,7 +133,13 @@ def main(argv=None):
         blocked._compute_tile = real
     t_first = time.perf_counter() - t0
     status_interrupted = tile_status(dst)
-    log(f"  interrupted at {status_interrupted} after {t_first:.0f} s; resuming ...")
+    try:
+        open_matrix(dst)
+        partial_refused = False
+    except InvalidArgument:
+        partial_refused = True
+    log(f"  interrupted at {status_interrupted} after {t_first:.0f} s (open_matrix refuses it: "
+        f"{partial_refused}); resuming ...")
     t0 = time.perf_counter()
     D = pairwise_to_disk(src, dst, block_size=args.block, dtype=args.dtype,
                          out_dtype=args.out_dtype, progress=True)
@@ -137,7 +159,8 @@ def main(argv=None):
     err = float(np.max(np.abs(np.where(same, 0, got - ref))))
     nb = -(-args.m // args.block)
     total = t_first + t_rest
-    out = {"m": args.m, "N": 1797, "C": 10, "block": args.block, "dtype": args.dtype,
+    out = {"m": args.m, "size": args.size, "N": 1797, "C": 10, "block": args.block,
+           "dtype": args.dtype, "partial_matrix_refused": partial_refused,
            "out_dtype": args.out_dtype, "tiles": nb * (nb + 1) // 2,
            "tiles_before_interruption": status_interrupted[0], "generation_s": t_gen,
            "distance_s_first_part": t_first, "distance_s_resumed": t_rest,

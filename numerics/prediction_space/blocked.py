@@ -20,7 +20,8 @@ We reduced the severity of this issue using Numpy's memmap functionality", §2.2
 * :func:`pairwise_dask` returns the matrix as a lazy ``dask.array`` built with ``blockwise``.
 
 Each tile uses the kernels of :mod:`hyperribbon.numerics.prediction_space._tiles`, the same as
-:func:`~hyperribbon.numerics.prediction_space.distances.pairwise_distances`, so the results agree to rounding.
+:func:`~hyperribbon.numerics.prediction_space.distances.pairwise_distances`, so the results
+agree to rounding.
 
 Examples
 --------

@@ -32,7 +32,7 @@ from hyperribbon.theory.errors import InvalidArgument
 
 from hyperribbon.theory.prediction_space.arrays import as_array
 
-from .distances import check_distance_matrix
+from .distances import check_distance_matrix, ratio
 
 __all__ = ["Clustering", "cluster_trajectories", "pair_features", "factor_importance"]
 
@@ -155,7 +155,9 @@ def factor_importance(D, factors, *, factor_names=None, covariates=None, covaria
     -------
     dict
         ``{"importance": {name: (mean, std)}, "r2": held-out R² of the forest}``; importances are
-        drops of the held-out :math:`R^2` (larger: more important).
+        drops of the held-out :math:`R^2` (larger: more important). :math:`R^2` divides by the
+        variance of the held-out distances: when they are all equal it is undefined, and R² and
+        every importance are ``nan`` (with an ``UndefinedRatioWarning``).
     """
     from sklearn.ensemble import RandomForestRegressor
     from sklearn.metrics import r2_score
@@ -182,6 +184,9 @@ def factor_importance(D, factors, *, factor_names=None, covariates=None, covaria
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=test_size, random_state=seed)
     rf = RandomForestRegressor(n_estimators=n_estimators, random_state=seed, n_jobs=1)
     rf.fit(Xtr, ytr)
+    if np.ptp(yte) == 0:
+        nan = float(ratio(0.0, 0.0, "R² (the held-out distances are all equal)", owner))
+        return {"importance": {name: (nan, nan) for name in names + cnames}, "r2": nan}
     base = r2_score(yte, rf.predict(Xte))
     rng = np.random.default_rng(seed)
     out = {}

@@ -13,7 +13,8 @@ and the *progress* of a model is its projection onto the geodesic from ignorance
 Numerics. Each great circle lies in the plane spanned by :math:`e_1 = \sqrt{p_u^n}` and the unit
 vector :math:`e_2` towards :math:`\sqrt{p_v^n}`; writing a model as
 :math:`\sqrt{p_w^n} = a_n e_1 + b_n e_2 + r_n` with :math:`\rho_n = \|r_n\|` (computed directly,
-without cancellation), the distance to the geodesic point at angle :math:`\varphi_n = \alpha d_G^n` is
+without cancellation), the distance to the geodesic point at angle
+:math:`\varphi_n = \alpha d_G^n` is
 
 .. math:: \operatorname{atan2}\Big(\sqrt{\rho_n^2 + (a_n\sin\varphi_n - b_n\cos\varphi_n)^2},\;
           a_n\cos\varphi_n + b_n\sin\varphi_n\Big),

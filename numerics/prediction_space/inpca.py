@@ -1,4 +1,5 @@
-r"""Intensive PCA (InPCA): isometric Minkowski embeddings of distance matrices (thesis §2.2, §2.5.3).
+r"""Intensive PCA (InPCA): isometric Minkowski embeddings of distance matrices (thesis §2.2,
+§2.5.3).
 
 For m models with pairwise distances D (e.g. Bhattacharyya, eq. 2.2.2), InPCA diagonalises the
 centred matrix (eq. 2.2.6)

@@ -1,7 +1,8 @@
 r"""Random stochastic projection of the class dimension (thesis §3.5.2), with measured distortion.
 
 When C is large, each sample's prediction :math:`p^n\in\Delta^{C-1}` can be mapped to
-:math:`q^n = Mp^n\in\Delta^{k-1}` by a random column-stochastic matrix :math:`M\in\mathbb R^{k\times C}`
+:math:`q^n = Mp^n\in\Delta^{k-1}` by a random column-stochastic matrix
+:math:`M\in\mathbb R^{k\times C}`
 ("a random stochastic matrix whose columns sum up to 1"): the model is treated as predicting a
 random mixture of the classes. M is a Markov kernel, so by the data-processing inequality every
 Bhattacharyya coefficient can only grow,
@@ -105,12 +106,15 @@ class Distortion:
     Attributes
     ----------
     min_ratio, median_ratio, max_ratio : float
-        Of :math:`d(MP_u, MP_v)/d(P_u, P_v)` over pairs with :math:`d > 0`.
+        Of :math:`d(MP_u, MP_v)/d(P_u, P_v)` over pairs with :math:`d > 0` (``nan`` when there
+        is none).
     relative_frobenius : float
         :math:`\\|D_M - D\\|_F / \\|D\\|_F` over the finite entries (``nan``, with an
         ``UndefinedRatioWarning``, when every distance is 0).
     rank_correlation : float
-        Spearman correlation of the off-diagonal entries.
+        Spearman correlation of the off-diagonal entries (``nan`` with an
+        ``UndefinedRatioWarning`` when fewer than 3 pairs have a positive distance or either
+        side is constant).
     D, D_projected : (m, m) ndarray
     """
 
@@ -137,7 +141,11 @@ def projection_distortion(probabilities, M, *, metric: str = "bhattacharyya",
     ok = np.isfinite(a) & np.isfinite(b) & (a > 0)
     ratios = b[ok] / a[ok]
     from scipy.stats import spearmanr
-    rho = float(spearmanr(a[ok], b[ok]).statistic) if ok.sum() > 2 else float("nan")
+    if ok.sum() > 2 and np.ptp(a[ok]) > 0 and np.ptp(b[ok]) > 0:
+        rho = float(spearmanr(a[ok], b[ok]).statistic)
+    else:                       # a correlation divides by the spread of both: undefined here
+        rho = float(ratio(0.0, 0.0, "the rank correlation (fewer than 3 distinct positive "
+                                    "distances)", owner))
     fin = np.isfinite(D) & np.isfinite(DM)
     fro = float(ratio(np.linalg.norm((DM - D)[fin]), np.linalg.norm(D[fin]),
                       "the relative Frobenius distortion (every distance is 0)", owner))

@@ -85,3 +85,12 @@ def test_rounding_level_negative_distances_reach_scipy_clamped(check_invalid):
 ])
 def test_invalid_arguments(check_invalid, call, argument, value):
     check_invalid(call, argument, value)
+
+
+def test_r2_of_constant_held_out_distances_is_nan_with_a_named_warning():
+    """Issue 8 D7: R² divides by the variance of the held-out distances."""
+    from hyperribbon.numerics.prediction_space.distances import UndefinedRatioWarning
+    D = np.ones((8, 8)) - np.eye(8)
+    with pytest.warns(UndefinedRatioWarning, match="R²"):
+        out = factor_importance(D, np.arange(8) % 2, n_estimators=5, n_repeats=2)
+    assert np.isnan(out["r2"]) and all(np.isnan(v[0]) for v in out["importance"].values())

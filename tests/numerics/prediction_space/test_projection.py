@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from hyperribbon.numerics.prediction_space.distances import (METRICS, UndefinedRatioWarning,
                                                              pairwise_distances)
+from hyperribbon.numerics.prediction_space.probabilities import truth
 from hyperribbon.numerics.prediction_space.projection import (project_classes,
                                                               projection_distortion,
                                                               random_stochastic_matrix)
@@ -102,3 +103,12 @@ _P3 = np.ones((1, 2, 3)) / 3
 ])
 def test_invalid_arguments(check_invalid, call, argument, value):
     check_invalid(call, argument, value)
+
+
+def test_rank_correlation_of_constant_distances_is_nan_with_a_named_warning():
+    """Issue 8 D7: a correlation divides by the spread of both sides."""
+    P = np.stack([truth([0, 1], 3), truth([1, 2], 3), truth([2, 0], 3)]) * 0.7 + 0.1
+    M = np.full((2, 3), 0.5)                            # maps every model to the same point
+    with pytest.warns(UndefinedRatioWarning, match="rank correlation"):
+        d = projection_distortion(P, M, metric="euclidean")
+    assert np.isnan(d.rank_correlation) and d.max_ratio < 1e-30
