@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import importlib.util
+import math
 import numbers
 import os
 import threading
@@ -394,6 +395,20 @@ def _not_checked(lemma, reason: str, params: dict):
                    notes=(f"not checked: {reason}",), problem=dict(params))
 
 
+def _relations(full: dict, owner: str):
+    """Relations between parameters the problems need (checked in Python floats, before numpy
+    overflows): the target and initialisation covariances σ*²λ1 and σw²λ1 must be finite."""
+    from hyperribbon.theory.errors import InvalidArgument
+    lam1 = full.get("lambda1")
+    for name in ("sigma_star2", "sigma_w2"):
+        v = full.get(name)
+        if lam1 is not None and v is not None and not math.isfinite(v * lam1):
+            return InvalidArgument(f"lambda1, {name}", owner,
+                                   f"give a finite covariance {name}·λ1 (the targets/initial "
+                                   "residuals are drawn with it)", {"lambda1": lam1, name: v})
+    return None
+
+
 def _show(v) -> str:
     if isinstance(v, (list, tuple)):
         return ",".join(_show(x) for x in v)
@@ -508,6 +523,12 @@ def _verify_one(lem, values: dict, single: bool, owner: str, progress) -> list:
         return [_not_checked(lem, f"verify builds no {_kind(lem)} (check it from Python with "
                              "its own problem)", {})]
     full = {k: mine.get(k, DEFAULTS.get(k, VARIANT_DEFAULTS.get(k))) for k in uses(lem)}
+
+    err = _relations(full, owner)
+    if err is not None:
+        if single:
+            raise err
+        return [_not_checked(lem, str(err), full)]
 
     def build(T_=None):
         p = dict(full)

@@ -227,8 +227,9 @@ def reproduce(ctx, figure, out, quick, no_progress, **params):
         default = spec["value"]
         if isinstance(value, tuple) and not isinstance(default, tuple):
             if len(value) != 1:
-                raise click.BadParameter(f"takes one value for {figure}, got {len(value)}",
-                                         ctx=ctx, param_hint=flag)
+                raise click.BadParameter(f"takes one value for {figure}, got {len(value)}: "
+                                         + ",".join(map(str, value)), ctx=ctx,
+                                         param_hint=[flag])
             value = value[0]
         overrides[name] = value
     try:
@@ -251,9 +252,9 @@ def _reproduce_ch4(ctx, figure, out, quick, given):
                                + ", ".join("--" + k.replace("_", "-") for k in extra), ctx)
     seed = given.get("seed", (0,))
     if len(seed) != 1:
-        raise click.BadParameter("takes one value", ctx=ctx, param_hint="--seed")
+        raise click.BadParameter("takes one value", ctx=ctx, param_hint=["--seed"])
     if seed[0] < 0:
-        raise click.BadParameter(f"must be ≥ 0, got {seed[0]}", ctx=ctx, param_hint="--seed")
+        raise click.BadParameter(f"must be ≥ 0, got {seed[0]}", ctx=ctx, param_hint=["--seed"])
     from hyperribbon.theory.errors import HyperribbonError
     from hyperribbon.experiments.curvature.reproduce import reproduce as run4
     try:
