@@ -21,7 +21,7 @@ Measured, side by side in one run:
 3. **n-scaling**: engine time per (point, draw) for n = 50, 100, 200, 400 on smaller grids.
 
 Results: a table on stdout and ``benchmarks/results/phase_diagram.json`` (git-ignored).
-Run: ``python benchmarks/bench_phase_diagram.py`` (``--quick`` for a smoke run).
+Run: ``python benchmarks/bench_linear_models_phase_diagram.py`` (``--quick`` for a smoke run).
 """
 from __future__ import annotations
 

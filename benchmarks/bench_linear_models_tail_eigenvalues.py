@@ -21,7 +21,7 @@ a table on stdout and ``benchmarks/results/tail_eigenvalues.json``.
 BLAS runs single-threaded unless ``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS``
 are set: on a small shared machine, multi-threaded BLAS timings swing by 30x with other load.
 
-Run: ``python benchmarks/bench_tail_eigenvalues.py`` (``--quick`` for n = 60).
+Run: ``python benchmarks/bench_linear_models_tail_eigenvalues.py`` (``--quick`` for n = 60).
 """
 from __future__ import annotations
 
