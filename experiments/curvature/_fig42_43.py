@@ -30,7 +30,7 @@ def elbow_index(values) -> int:
     Examples
     --------
     >>> import numpy as np
-    >>> lam = np.concatenate([np.logspace(0, -4, 10), np.logspace(-4.1, -5, 90)])
+    >>> lam = np.concatenate([np.logspace(0, -4, 10), np.logspace(-4.01, -4.5, 90)])
     >>> elbow_index(lam)
     10
     """

@@ -36,7 +36,7 @@ def write_pac_bayes(res, out) -> list:
         ax.axhline(res.floor, color="grey", ls=":", lw=1,
                    label="noise floor (unresolved values not drawn)")
     ax.set_xlabel("index i")
-    ax.set_ylabel("λ_i (Hessian of ĕ in bits)")
+    ax.set_ylabel(f"λ_i of {a['curvature']} of ĕ (bits)")
     ax.set_title(f"{res.params['arch']} width {res.params['width']} on {res.params['data']}: "
                  f"numerical rank {res.rank} of p = {res.p}", fontsize=9)
     ax.legend(fontsize=7)

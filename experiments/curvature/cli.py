@@ -47,8 +47,9 @@ def _usage(exc) -> click.UsageError:
 @click.option("--arch", default="fc", show_default=True,
               help="Architecture (fc, fc1, fc2, allcnn, wrn, wrn-small, wrn-large, convmixer, "
                    "vit, or the plain batch-norm-free mlp, mlp1, mlp2).")
-@click.option("--width", type=int, default=64, show_default=True,
-              help="Width parameter of the family.")
+@click.option("--width", type=int, default=None,
+              help="Width parameter of the family (default: the family's own, e.g. 128 for fc, "
+                   "64 for mlp*, 8 for wrn).")
 @click.option("--data", default="digits", show_default=True,
               help="digits, digits-binary, sloppy (λ_i = 50c·e^(−ci), c = 0.1) or isotropic.")
 @click.option("--epochs", type=float, default=20, show_default=True,

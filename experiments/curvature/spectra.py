@@ -87,20 +87,28 @@ def quantity_spectra(quantity: str, model, X, y, *, top: int | None = None,
     owner = "quantity_spectra"
     if quantity not in QUANTITIES:
         raise InvalidArgument("quantity", owner, f"be one of {QUANTITIES}", quantity)
+    import torch
     if float64:
         import copy
-
-        import torch
         model = copy.deepcopy(model).double().eval()
         X = X.to(torch.float64)
     if quantity in CURVATURE_QUANTITIES:
+        params = None
+        if quantity == "kfac":
+            # KFAC is defined for Linear/Conv2d layers: other parameters (batch norm, layer norm,
+            # embeddings) are left out of the matrix, and the label says so
+            params = [f"{mn}.{pn}" if mn else pn for mn, mod in model.named_modules()
+                      if isinstance(mod, (torch.nn.Linear, torch.nn.Conv2d))
+                      for pn, _ in mod.named_parameters(recurse=False)]
         op = curvature_operator(model, "cross_entropy", X, y, kind=_KIND[quantity],
-                                normalisation="thesis", batch_size=batch_size, seed=seed,
-                                progress=progress)
+                                params=params, normalisation="thesis", batch_size=batch_size,
+                                seed=seed, progress=progress)
         p = op.shape[0]
         label = {"hessian": "H (Hessian of ĕ, bits)", "ggn": "H̃ (Gauss–Newton of ĕ, bits)",
                  "fisher": "F (FIM, nats)", "empirical-fisher": "empirical FIM (nats)",
                  "kfac": "KFAC of H̃ (bits)"}[quantity]
+        if params is not None and len(params) < sum(1 for _ in model.parameters()):
+            label += ", Linear/Conv2d parameters only"
         if top is None and p <= dense_limit:
             spec = full_spectrum(op, label=label)
         else:

@@ -93,7 +93,7 @@ def _network(arch, width, data, epochs, seed, state_dict, init_state_dict, cache
     return model, init, ds, info
 
 
-def run_spectrum(quantities=("hessian",), arch: str = "fc", width: int | None = 64,
+def run_spectrum(quantities=("hessian",), arch: str = "fc", width: int | None = None,
                  data: str = "digits", epochs: float = 20, seed: int = 0, *,
                  state_dict=None, init_state_dict=None, samples: int | None = None,
                  top: int | None = None, epsilon: float | None = None, show: int = 10,
@@ -105,7 +105,8 @@ def run_spectrum(quantities=("hessian",), arch: str = "fc", width: int | None = 
     quantities : sequence of str
         Names from :data:`~hyperribbon.experiments.curvature.spectra.QUANTITIES` or ``"all"``.
     arch, width, data, epochs, seed
-        The built-in network (``epochs`` and ``seed`` are ignored with ``state_dict``).
+        The built-in network (``width=None``: the family's default; ``epochs`` and ``seed`` are
+        ignored with ``state_dict``).
     state_dict : path, optional
         A user's ``torch.save(model.state_dict())`` for ``arch``/``width`` on ``data``.
     init_state_dict : path, optional
@@ -193,7 +194,8 @@ def _measure(m) -> str:
 def format_report(report: SpectrumReport) -> str:
     """The text ``hyperribbon spectrum`` prints."""
     N = report.network
-    head = (f"network: {N['arch']} width {N['width']} on {N['data']} ({N['source']}"
+    width = N["width"] if N["width"] is not None else "(family default)"
+    head = (f"network: {N['arch']} width {width} on {N['data']} ({N['source']}"
             + (f", {fmt(N['epochs'])} epochs, seed {N['seed']}, train error "
                f"{fmt(N['train_error'])}, test error {fmt(N['test_error'])}"
                if N["source"] == "built-in" else "")
