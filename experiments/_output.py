@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 __all__ = ["atomic_write_text", "atomic_savefig", "atomic_savez", "output_folder", "json_safe",
-           "json_dumps", "file_mode"]
+           "json_dumps", "file_mode", "index_list"]
 
 
 def file_mode() -> int:
@@ -138,6 +138,15 @@ def json_safe(obj):
     if hasattr(obj, "value") and isinstance(getattr(obj, "value"), str):   # enums
         return obj.value
     return str(obj)
+
+
+def index_list(index) -> list:
+    """Indices (stored as floats by comparisons) as JSON integers when they are integral."""
+    import numpy as np
+    a = np.asarray(index, dtype=float).ravel()
+    if a.size and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
+        return [int(x) for x in a]
+    return json_safe(a)
 
 
 def json_dumps(obj, **kw) -> str:

@@ -38,7 +38,18 @@ EXIT_STATUS = {
     3: "internal error (a bug; the traceback is printed)",
     130: "interrupted (Ctrl-C); phase diagrams resume from their checkpoint",
 }
-_EPILOG = "\b\nExit status:\n" + "\n".join(f"  {k:>3}  {v}" for k, v in EXIT_STATUS.items())
+
+
+def _epilog() -> str:
+    import textwrap
+    lines = ["\b", "Exit status:"]
+    for k, v in EXIT_STATUS.items():
+        lines += textwrap.wrap(v, width=78, initial_indent=f"  {k:>3}  ",
+                               subsequent_indent=" " * 7)
+    return "\n".join(lines)
+
+
+_EPILOG = _epilog()
 
 #: Chapter 4 figures, dispatched to hyperribbon.experiments.curvature.reproduce when installed.
 CH4_FIGURES = ("fig4.1", "fig4.2", "fig4.3", "fig4.11")
@@ -317,13 +328,14 @@ def _fmt_param(x) -> str:
 def verdict_record(v) -> dict:
     """A verdict as JSON-ready data: numbers are numbers (non-finite → null), the margin is a
     float or null, every comparison with its entries."""
-    from ._output import json_safe
+    from ._output import index_list, json_safe
     out = {"lemma": v.lemma_id, "status": v.status.value, "margin": json_safe(v.margin),
            "precision": v.precision, "failed_assumptions": list(v.failed_assumptions),
            "notes": list(v.notes), "problem": json_safe(v.problem), "comparisons": []}
     for c in v.comparisons:
         out["comparisons"].append(json_safe({
-            "name": c.name, "relation": c.relation, "index": c.index, "lhs": c.lhs, "rhs": c.rhs,
+            "name": c.name, "relation": c.relation, "index": index_list(c.index), "lhs": c.lhs,
+            "rhs": c.rhs,
             "lhs_err": c.lhs_err, "rhs_err": c.rhs_err, "margin": c.margins,
             "status": list(c.statuses)}))
     return out

@@ -17,8 +17,10 @@ Examples
 >>> verdicts = verify("5.2.2", n=20, c=0.3, alpha=0.9, T=30, sigma_w2=0.1, sigma_star2=2.0)
 >>> [(v.lemma_id, v.status.value) for v in verdicts]
 [('thesis-lemma-5.2.2', 'holds')]
->>> [v.status.value for v in verify("all", n=1) if v.lemma_id == "thesis-theorem-2.5.1"]
-['not_applicable']
+>>> verify("5.2.3", batch_size=4)                  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+hyperribbon.theory.errors.InvalidArgument: Argument `batch_size` of `verify('5.2.3')` must be a parameter of thesis-lemma-5.2.3, ...
 """
 from __future__ import annotations
 

@@ -31,7 +31,8 @@ from hyperribbon.theory.linear_models import linear_gd
 from hyperribbon.theory.lemma import Precision
 from hyperribbon.theory.oracle import get as get_oracle
 
-from .._output import atomic_savefig, atomic_write_text, json_dumps, json_safe, output_folder
+from .._output import (atomic_savefig, atomic_write_text, index_list, json_dumps, json_safe,
+                       output_folder)
 from ..verify import DEFAULTS, make_problem
 
 __all__ = ["run_demo", "monte_carlo_agreement", "verdict_summary", "WORST_ENTRIES"]
@@ -69,7 +70,8 @@ def verdict_summary(v, worst: int = WORST_ENTRIES) -> dict:
         comps.append({"name": c.name, "relation": c.relation, "entries": int(c.lhs.size),
                       "by_status": {s: int(np.sum(st == s)) for s in sorted(set(st.tolist()))},
                       "smallest_margins": [
-                          {"index": c.index[k], "lhs": c.lhs[k], "rhs": c.rhs[k],
+                          {"index": index_list([c.index[k]])[0], "lhs": c.lhs[k],
+                           "rhs": c.rhs[k],
                            "lhs_err": c.lhs_err[k], "rhs_err": c.rhs_err[k],
                            "margin": c.margins[k], "status": st[k]} for k in order]})
     return json_safe({"lemma": v.lemma_id, "status": v.status.value, "margin": v.margin,

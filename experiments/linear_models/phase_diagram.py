@@ -271,7 +271,7 @@ def _used_parameters(prm, given, spectrum, Tgrid, cgrid, ratios_, hm, thresholds
     if "c" in given or spectrum is not None:
         drop |= {"c_min", "c_max", "c_num"}
     out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in prm.items() if k not in drop}
-    out.update(T=Tgrid.tolist(), c=None if cgrid is None else cgrid.tolist(),
+    out.update(T=[int(t) for t in Tgrid], c=None if cgrid is None else cgrid.tolist(),
                ratios=ratios_.tolist(), heatmap_ratios=hm.tolist(), thresholds=thresholds_,
                quantities=list(quantities),
                spectrum=None if spectrum is None else np.ravel(spectrum).tolist())

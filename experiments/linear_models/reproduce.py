@@ -410,7 +410,9 @@ def _fig5_1(out, v, quick, progress):
              "- the bound (5.2.10): σw²/α·min{1, 2Tαλ_i}/(2 − αλ_i).",
              "- Note: min{1, 2Tαλ_i} = 1 exactly for i − 1 ≤ ln(2Tα)/c, one index more than the "
              "caption's i < ln(2Tα)/c; the caption's lower envelope ∼ 1/(2/λ_n − α) = "
-             "λ_n/(2 − αλ_n) is the bound at T = 1/2 (about half the T = 1 value σw²λ_n)."]
+             "λ_n/(2 − αλ_n) is the bound at T = 1/2: here σw²λ_n/(2 − αλ_n) = "
+             f"{sw2 * lam[-1] / (2 - alpha * lam[-1]):.4g}, against the T = 1 value σw²λ_n = "
+             f"{sw2 * lam[-1]:.4g}."]
     return files, {"T": np.asarray(Ts, float), "exact": exact, "bound": bound, "lam": lam}, \
         checks, lines
 
@@ -470,8 +472,8 @@ def _fig5_2(out, v, quick, progress):
     lines = ["- eigenvalues of P1(T) = P1^σw(T) + P1^y(T) (eq. 5.2.9, divided by T as in 5.2.5) "
              "and of its two terms, with absolute error bounds, by the precision ladder of "
              "`hyperribbon.numerics.linear_models.observe` (structured relative-accuracy algorithms first).",
-             "- d = 100 does not enter: the figure is a function of K's spectrum and of y in "
-             "K's eigenbasis."]
+             f"- d = {v['d']} does not enter: the figure is a function of K's spectrum and of y "
+             "in K's eigenbasis."]
     return files, {**spectra, **{k + "_err": e for k, e in errs.items()}}, checks, lines
 
 
@@ -500,8 +502,11 @@ def _fig5_3(out, v, quick, progress):
     lines = ["- the phase diagram of `hyperribbon.experiments.linear_models.phase_diagram` with the "
              "parameters above; its summary is in `fig5_3_summary.json`, the grid in "
              "`fig5_3_grid.npz` / `.csv`.",
-             "- dimensionality: number of principal components holding 95% of the variance of "
-             "P(T) (eq. 5.2.5), averaged over target draws (E_y[dim P]).",
+             f"- dimensionality: number of principal components holding {100 * v['fraction']:g}% "
+             "of the variance of P(T) (eq. 5.2.5), "
+             + {"draws": f"averaged over {v['draws']} target draws (E_y[dim P]).",
+                "matrix": "of the expected matrix E_y[P(T)].",
+                "pooled": "of the pooled covariance E_y[P1(T)]."}[v["expectation"]],
              "- σw² itself does not enter (the dimensionality is scale invariant, so for GD only "
              "σ*/σw matters), and d enters only through rank K = min(n, d).",
              "- panels: `fig5_3_heatmaps` (a-c), `fig5_3_boundaries_3d` (d), `fig5_3_contours` "
@@ -571,16 +576,22 @@ def _fig5_4(out, v, quick, progress):
 
 
 # ------------------------------------------------------------------ Fig 5.5
-def _simulate_pca_spectra(X, y, alpha, Ts, N, sigma_w2, seed, chunk_rows=None):
+def _simulate_pca_spectra(X, y, alpha, Ts, N, sigma_w2, seed, chunk_rows=None, progress=False):
     """P(N, T) of N weight-space GD runs for every T in ``Ts`` (one run of max(Ts) steps;
-    shorter T are prefixes). w0 ~ N(0, σw²/n I_d) (prediction-space σw², erratum E2)."""
+    shorter T are prefixes). w0 ~ N(0, σw²/n I_d) (prediction-space σw², erratum E2).
+    ``progress``: a progress bar over the steps (on a terminal)."""
     n, d = X.shape
     rng = np.random.default_rng(seed)
     W = rng.standard_normal((N, d)) * math.sqrt(sigma_w2 / n)
     S, m = np.zeros((n, n)), np.zeros(n)
     out = {}
     want = set(int(T) for T in Ts)
-    for t in range(max(want)):
+    steps = range(max(want))
+    if progress:
+        from tqdm.auto import tqdm
+        steps = tqdm(steps, desc=f"fig5.5: {N} GD runs", unit="step", leave=False,
+                     disable=None)
+    for t in steps:
         R = W @ X.T - y
         S += R.T @ R
         m += R.sum(axis=0)
@@ -605,7 +616,8 @@ def _fig5_5(out, v, quick, progress):
     X, w_star, _ = synthetic_data(base, d=d, seed=int(v["seed"]) + 1)
     y = X @ w_star
     with _single_threaded_blas():      # small products: BLAS threads only add contention
-        sims = _simulate_pca_spectra(X, y, base.alpha, Ts, N, base.sigma_w2, int(v["seed"]) + 2)
+        sims = _simulate_pca_spectra(X, y, base.alpha, Ts, N, base.sigma_w2, int(v["seed"]) + 2,
+                                     progress=progress)
     idx = np.arange(1, n + 1)
     fig = _figure(figsize=(6.4, 4.6), layout="constrained")
     ax = fig.subplots()
@@ -650,7 +662,8 @@ def _fig5_5(out, v, quick, progress):
                       np.vstack(cols).T))
     lines = [f"- {N} runs of gradient descent in weight space, w_(t+1) = w_t − α Xᵀ(Xw_t − y)/n, "
              f"on synthetic data X ∈ R^(n×d) (d = {d}) with XXᵀ/n = K, K's spectrum "
-             "λ_i = e^{-c(i-1)}, y = Xw*; initialisations w0 ~ N(0, σw²/n I_d).",
+             f"λ_i = {base.lambda1:g}·e^{{-{base.c:g}(i-1)}}, y = Xw*; initialisations "
+             "w0 ~ N(0, σw²/n I_d).",
              "- P(N, T) (eq. 5.2.3) for every T from one run of max T steps (the shorter "
              "trajectories are prefixes), against the exact E[P(N, T)] = P(T) − "
              "(σw²/N) K_T K K_T of the closed-form engine, and the limit P(T). The CSV holds "
