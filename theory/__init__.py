@@ -10,7 +10,7 @@ from .verdict import Comparison, Status, Verdict
 from .lemma import Assumption, Lemma, Precision, SymbolicStatus
 from . import registry
 from . import catalogue  # noqa: F401  (imports every subject, which registers its lemmas)
-from . import linear_models, prediction_space
+from . import linear_models, networks, prediction_space
 from .linear_models import (LINEAR_GD_DOMAINS, LinearGDProblem, Normalization, gd_closed_forms,
                             linear_gd, sloppy_spectrum, symbolic)
 from .prediction_space import infogeo
@@ -19,4 +19,4 @@ __all__ = ["AssumptionViolated", "HyperribbonError", "InvalidArgument", "Precisi
            "Domain", "Comparison", "Status", "Verdict", "Assumption", "Lemma", "Precision",
            "SymbolicStatus", "LINEAR_GD_DOMAINS", "LinearGDProblem", "Normalization",
            "sloppy_spectrum", "gd_closed_forms", "infogeo", "linear_gd", "registry", "symbolic",
-           "linear_models", "prediction_space"]
+           "linear_models", "prediction_space", "networks"]

@@ -7,11 +7,11 @@ thesis number). A new subject is one more line here.
 
 >>> from hyperribbon.theory import registry
 >>> chapters = {lem.number.split(".")[0].strip("(") for lem in registry.all_lemmas()}
->>> {"2", "5"} <= chapters
+>>> {"2", "4", "5"} <= chapters
 True
 """
-from . import linear_models, prediction_space  # noqa: F401  (registration side effects)
+from . import linear_models, networks, prediction_space  # noqa: F401  (registration side effects)
 
-SUBJECTS = ("linear_models", "prediction_space")
+SUBJECTS = ("linear_models", "prediction_space", "networks")
 
 __all__ = ["SUBJECTS"]

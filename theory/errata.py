@@ -21,7 +21,7 @@ import numpy as np
 
 EPS_ = float(np.finfo(float).eps)
 
-__all__ = ["Erratum", "ERRATA", "regenerate", "to_markdown"]
+__all__ = ["Erratum", "ERRATA", "SUBJECT_ERRATA", "all_errata", "regenerate", "to_markdown"]
 
 
 @dataclass(frozen=True)
@@ -239,10 +239,24 @@ ERRATA = (
 )
 
 
+#: Subjects whose errata live in their own package (module path, attribute), merged after E1–E10:
+#: Chapter 4 (networks) records are numbered N1, N2, … in their module.
+SUBJECT_ERRATA = (("hyperribbon.theory.networks.errata", "ERRATA"),)
+
+
+def all_errata() -> tuple:
+    """E1–E10 (Chapters 2–3 and 5) followed by every subject's own errata records."""
+    import importlib
+    records = list(ERRATA)
+    for module, attr in SUBJECT_ERRATA:
+        records.extend(getattr(importlib.import_module(module), attr))
+    return tuple(records)
+
+
 def regenerate() -> list[dict]:
     """Re-check every erratum's counterexample; returns one row per erratum."""
     rows = []
-    for e in ERRATA:
+    for e in all_errata():
         aw, corr, detail = e.check()
         rows.append({"id": e.id, "where": e.where, "as_written": aw, "corrected": corr,
                      "counterexample": e.counterexample, "measured": detail,

@@ -16,7 +16,9 @@ from .strategy_registry import from_domain, register_strategy, registered_proble
 from .linear_models.strategies import (deep_linear_problems, linear_gd_problems,
                                        multi_kernel_problems, sgd_problems, weight_decay_problems)
 from .prediction_space.strategies import confident_ensembles, premetric_spaces
+from .networks.strategies import kernel_problems, network_problems, pac_bayes_problems
 
 __all__ = ["from_domain", "register_strategy", "registered_problem_types", "strategy_for",
            "linear_gd_problems", "sgd_problems", "multi_kernel_problems", "weight_decay_problems",
-           "deep_linear_problems", "confident_ensembles", "premetric_spaces"]
+           "deep_linear_problems", "confident_ensembles", "premetric_spaces", "network_problems",
+           "pac_bayes_problems", "kernel_problems"]
