@@ -56,14 +56,6 @@ CH4_FIGURES = ("fig4.1", "fig4.2", "fig4.3", "fig4.11")
 CH5_FIGURES = ("fig5.1", "fig5.2", "fig5.3", "fig5.4", "fig5.5")
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("hyperribbon")
-    except PackageNotFoundError:          # pragma: no cover - running from a bare checkout
-        return "unknown (not installed)"
-
-
 def echo_json(obj) -> None:
     """Print ``obj`` as JSON: numbers stay numbers, non-finite floats become null."""
     from ._output import json_dumps
