@@ -48,7 +48,7 @@ NETWORK_DOMAINS = {
     "width": Domain(low=1, low_closed=True, integer=True, typical=(1, 8)),
     "n": Domain(low=1, low_closed=True, integer=True, typical=(1, 12)),
     "classes": Domain(low=1, low_closed=True, integer=True, typical=(2, 4)),
-    "weight_scale": Domain(low=0.0, typical=(0.05, 3.0), log=True,
+    "weight_scale": Domain(low=0.0, typical=(0.01, 3.0), log=True,
                            note="standard deviation × sqrt(fan-in) of the Gaussian weights"),
     "input_decay": Domain(low=0.0, low_closed=True, typical=(0.0, 2.0),
                           note="c of the input spectrum λ_i = e^{-c(i-1)}"),

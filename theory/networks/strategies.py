@@ -50,11 +50,22 @@ def network_problems(draw, *, max_depth: int = 2, max_width: int = 8, max_n: int
                                                                        max_width))
               for _ in range(L + 1)]
     widths.append(draw(st.integers(2, max_classes)))
-    act = draw(st.sampled_from(activations))
-    scales = [draw(from_domain(D["weight_scale"])) for _ in range(L + 1)]
+    # one draw in two: the small-weight, large-input regime, where a smooth σ's second-order
+    # (H-)term is linear in the weights while the bounds are quadratic (true-Hessian readings)
+    small_weights = draw(st.booleans())
+    if small_weights and "tanh" in activations and draw(st.integers(0, 2)) > 0:
+        act = "tanh"
+    else:
+        act = draw(st.sampled_from(activations))
+    if small_weights:
+        scales = [draw(st.floats(np.log(0.01), np.log(0.1)).map(lambda v: float(np.exp(v))))
+                  for _ in range(L + 1)]
+    else:
+        scales = [draw(from_domain(D["weight_scale"])) for _ in range(L + 1)]
     n = draw(st.integers(1, max_n))
     decay = draw(from_domain(D["input_decay"]))
-    input_scale = draw(st.floats(-2.0, 4.0).map(lambda v: float(np.exp(v))))
+    input_scale = draw(st.floats(1.0 if small_weights else -2.0, 4.0).map(
+        lambda v: float(np.exp(v))))
     labels = "random" if act.startswith("other") else draw(st.sampled_from(("teacher", "random")))
     loss = draw(st.sampled_from(losses)) if len(losses) > 1 else losses[0]
     if len(losses) > 1 and draw(st.integers(0, 9)) > 0:
@@ -86,8 +97,11 @@ def pac_bayes_problems(draw, *, max_p: int = 30) -> PacBayesProblem:
     if kind == "sloppy":
         lam = level * np.exp(-draw(from_domain(D["c"])) * np.arange(p))
     elif kind == "plateau":
-        head = draw(st.integers(1, p))
-        tail = thr * 10.0 ** draw(st.floats(-3.0, 0.0))
+        # few stiff eigenvalues over a long tail just below the elbow is the regime where the
+        # decay rates of Def. 4.4.3 and of §4.7.2.3 differ most: drawn half of the time
+        near = draw(st.booleans())
+        head = draw(st.integers(1, min(p, 3))) if near else draw(st.integers(1, p))
+        tail = thr * 10.0 ** draw(st.floats(-0.5, 0.0) if near else st.floats(-3.0, 0.0))
         lam = np.concatenate([np.full(head, max(level, thr)), np.full(p - head, tail)])
     else:
         rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
