@@ -212,12 +212,17 @@ def run_fig41(out, v, quick, progress, cache=None):
             lines.append(f"  middle-of-training FIM taken at step {m['mid_step']} of "
                          f"{m['steps']}.")
     for c in syn:
+        f0 = numbers[f"synthetic c={c:g}/FIM (init)"]
         f_end = numbers[f"synthetic c={c:g}/FIM (end)"]
         h_end = numbers[f"synthetic c={c:g}/Hessian (end)"]
-        lines.append(f"- synthetic c = {c:g}: FIM (end) spans {fmt(f_end['decades_top100'], 3)}"
-                     f" decades over its first 100 eigenvalues (decay rate "
-                     f"{fmt(f_end['decay_rate'])}), Hessian top-{v['hessian_k']} spans "
-                     f"{fmt(h_end['decades_top100'], 3)} decades; student train error "
+        s0, s1 = syn[c]["FIM (init)"], syn[c]["FIM (end)"]
+        lines.append(f"- synthetic c = {c:g}: the FIM spans {fmt(f0['decades_top100'], 3)} "
+                     f"(init) and {fmt(f_end['decades_top100'], 3)} (end) decades over its first "
+                     f"100 eigenvalues, {fmt(_orders(s0, 1000), 3)} and "
+                     f"{fmt(_orders(s1, 1000), 3)} over its first 1000; decay rates "
+                     f"{fmt(f0['decay_rate'])} (init), {fmt(f_end['decay_rate'])} (end); the "
+                     f"Hessian's top {v['hessian_k']} span {fmt(h_end['decades_top100'], 3)} "
+                     f"decades at the end; student train error "
                      f"{fmt(syn_meta[c]['train_error'], 3)}, test error "
                      f"{fmt(syn_meta[c]['test_error'], 3)}.")
     for s_w, t_w in v["pairs"]:

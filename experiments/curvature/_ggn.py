@@ -29,7 +29,7 @@ from ._flat import flat_params, flat_spec, logits_at
 __all__ = ["ggn_factor", "ggn_eigh"]
 
 
-def ggn_factor(model, X, chunk: int = 256):
+def ggn_factor(model, X, chunk: int = 32):
     """The factor S ((n·(C−1), p) float64 ndarray) with GGN(ĕ) = SᵀS, ``model`` in eval mode.
 
     Parameters
@@ -37,7 +37,7 @@ def ggn_factor(model, X, chunk: int = 256):
     model : torch.nn.Module
     X : (n, ...) tensor
     chunk : int
-        Samples per vmapped Jacobian call.
+        Samples per vmapped Jacobian call (memory ∝ chunk·C·p plus the vmapped backward graph).
     """
     import copy
 

@@ -107,8 +107,9 @@ def network_problem(arch: str = "fc", width: int = 64, data: str = "digits", epo
     run = {**net.params, "samples": int(X.shape[0]), "from_cache": net.from_cache,
            **{f"final_{k}": v for k, v in net.metrics.items()}}
     problem = problem.replace(
+        seed=int(seed),
         source=f"{arch} (plain {PLAIN_OF[arch]}, {'with' if bias else 'no'} biases) width "
-               f"{width} on {data}, {epochs:g} epochs, seed {seed}, n = {X.shape[0]}")
+               f"{width} on {data}, {epochs:g} epochs, n = {X.shape[0]}")
     problem.__dict__["run"] = run
     return problem
 
@@ -153,6 +154,18 @@ def verify_network(key: str = "all", **options) -> list:
                                   f"NetworkProblem, not {lemma.problem_type.__name__})", key)
         lemmas = [lemma]
     opts = {**NETWORK_DEFAULTS, **{k: v for k, v in options.items() if v is not None}}
-    problem = network_problem(**opts)
+    key_opts = tuple(sorted((k, str(v)) for k, v in opts.items() if k != "progress"))
+    if _LAST[0] is not None and _LAST[0][0] == key_opts:
+        problem = _LAST[0][1]           # the same problem: its dense measurements are reused
+    else:
+        _LAST[0] = None
+        problem = network_problem(**opts)
+        _LAST[0] = (key_opts, problem)
     with torch_threads(1):
         return [lem.check(problem) for lem in lemmas]
+
+
+#: The last problem built by :func:`verify_network` (``hyperribbon verify all`` checks every
+#: Chapter 4 lemma one call at a time: the network, its problem and the measurements cached on
+#: it are built once).
+_LAST: list = [None]
