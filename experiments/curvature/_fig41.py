@@ -53,9 +53,12 @@ def _network_spectra(arch, width, v, seed, cache, progress):
     mid = layers[len(layers) // 2]
     out["activations"] = corr[mid]
     layer = mid.split("/", 1)[1]
+    # small Jacobian blocks: jacrev vmaps the backward pass over block·C cotangents, whose
+    # intermediate activations dominate the memory of a convolutional network
     grads = correlation_spectra(m64, X, y, loss="cross_entropy",
                                 which=("activation_gradients", "logit_jacobians"),
-                                layers=[layer], logits=[0], sum_of_logits=False)
+                                layers=[layer], logits=[0], sum_of_logits=False,
+                                max_bytes=2 ** 24)
     out["activation gradients"] = grads[f"activation_gradients/{layer}"]
     out["logit Jacobian (z_0)"] = grads["logit_jacobian/0"]
     mid_step = sorted(net.snapshots)[0] if net.snapshots else None
