@@ -125,18 +125,16 @@ def _bhat_variant(kind):
 
 
 def ablation(P, dtype, kind):
-    if kind == "no-near":                   # no exact recomputation of near-zero pairs
-        saved = dict(_tiles.NEAR_PAIR_B)
-        _tiles.NEAR_PAIR_B.update({k: -1.0 for k in saved})
-        try:
-            return pairwise_distances(P, dtype=dtype)
-        finally:
-            _tiles.NEAR_PAIR_B.update(saved)
-    real = _tiles._bhattacharyya
-    _tiles._bhattacharyya = _bhat_variant(kind)
+    """``fast`` without its exact recomputation of near-zero pairs (``kind="no-near"``), or with
+    the kernel replaced by a variant (``"log"``, ``"nolog"``; those never recompute either)."""
+    saved, real = dict(_tiles.NEAR_PAIR_B), _tiles._bhattacharyya
+    _tiles.NEAR_PAIR_B.update({k: -np.inf for k in saved})
+    if kind != "no-near":
+        _tiles._bhattacharyya = _bhat_variant(kind)
     try:
         return pairwise_distances(P, dtype=dtype)
     finally:
+        _tiles.NEAR_PAIR_B.update(saved)
         _tiles._bhattacharyya = real
 
 

@@ -35,8 +35,11 @@ their relative accuracy: the two-model functions use the cancellation-free forms
 :mod:`._exact` everywhere (:math:`1-\mathrm{BC}_n = \frac12\|\sqrt{p}-\sqrt{q}\|^2` with
 :math:`\sqrt p - \sqrt q = (p-q)/(\sqrt p + \sqrt q)`, :math:`\cos^{-1}` as
 :math:`2\arcsin`, :math:`-\log\mathrm{BC}` by ``log1p``), and the tiles recompute with those
-forms every term whose fast inner product is within :math:`2^{-20}` of 1 (see
-:mod:`._tiles`).
+forms every pair whose d_B, d_sKL or Euclidean distance is below :math:`2^{-20}` of its scale
+(:math:`2^{-10}` for d_B in float32), and every geodesic term whose inner product is within
+:math:`2^{-20}` of 1 (see :mod:`._tiles`). Elsewhere the relative error of the float64 tiles is at
+most about :math:`2^{20}C\varepsilon \approx 2\cdot10^{-10}C` (d_B, d_G) and
+:math:`2^{20}NC\varepsilon` (d_sKL, Euclidean; in practice :math:`\sqrt{NC}` rather than NC).
 
 :func:`pairwise_distances` computes (m, m) matrices for one set, or (m₁, m₂) matrices between two
 sets, with the tile kernels of :mod:`hyperribbon.numerics.prediction_space._tiles` (a product of
@@ -337,9 +340,9 @@ def pairwise_distances(A, B=None, *, metric: str = "bhattacharyya", dtype=None,
     metric : {"bhattacharyya", "geodesic", "symmetric_kl", "euclidean"}
     dtype : {None, numpy.float32, numpy.float64}
         Working precision of the per-sample inner products for the Bhattacharyya and geodesic
-        distances (default float64; accumulation is always float64, and terms near zero
-        distance are always recomputed in float64). float32 is about 2× faster; its absolute
-        error per sample is ~C·ε₃₂ for d_B.
+        distances (default float64; accumulation is always float64, and terms or pairs near zero
+        distance are always recomputed in float64). float32 is up to 2× faster; its absolute
+        error per sample is ~C·ε₃₂ (d_B pairs below 2^-10 are recomputed exactly).
     block_size : int
         Models per packed block (memory ≈ 2 × the stack in ``dtype`` is held packed).
     sample_block : int, optional

@@ -291,10 +291,10 @@ def test_log_domain_is_exact_where_float32_softmax_underflows(metric):
 
 
 def test_log_domain_keeps_the_true_infinities_of_disjoint_supports():
-    a = np.log(np.array([[[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]]))
-    b = np.log(np.array([[[0.0, 1.0, 0.0], [0.5, 0.5, 0.0]]]))
     with np.errstate(divide="ignore"):
-        S = np.concatenate([a, b])
+        a = np.log(np.array([[[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]]))
+        b = np.log(np.array([[[0.0, 1.0, 0.0], [0.5, 0.5, 0.0]]]))
+    S = np.concatenate([a, b])
     assert pairwise_distances(S, log=True)[0, 1] == np.inf
     assert pairwise_distances(S, metric="symmetric_kl", log=True)[0, 1] == np.inf
     assert pairwise_distances(S, metric="geodesic", log=True)[0, 1] == pytest.approx(np.pi / 4,
