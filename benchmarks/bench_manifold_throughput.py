@@ -30,9 +30,12 @@ import time
 
 
 def _configs(arch, width, runs, epochs, batch=64):
+    """``runs`` seeds of one configuration, with the full sweep's checkpoint density (70
+    checkpoints in 40 epochs), so that evaluation weighs what it weighs in a real sweep."""
     from hyperribbon.experiments.networks import TrainConfig
+    k = max(2, round(70 * epochs / 40))
     return [TrainConfig(arch=arch, width=width, optimizer="sgd", lr=2e-3 * batch,
-                        batch_size=batch, epochs=epochs, checkpoints=20, seed=s)
+                        batch_size=batch, epochs=epochs, checkpoints=k, seed=s)
             for s in range(runs)]
 
 

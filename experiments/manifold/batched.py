@@ -190,8 +190,7 @@ class _Vmap:
             return torch.nn.functional.cross_entropy(functional_call(self.base, (p, b), (x,)), y)
 
         self._step = vmap(grad_and_value(loss_fn), in_dims=(0, 0, 0, 0))
-        self._eval = vmap(lambda p, b, x: functional_call(self.base, (p, b), (x,)),
-                          in_dims=(0, 0, None))
+        self.members = [copy.deepcopy(m).eval() for m in models]    # for evaluation
 
     def step_grads(self, xb, yb):
         grads, losses = self._step(self.pdict, self.buffers, xb, yb)
@@ -199,11 +198,14 @@ class _Vmap:
 
     def logp(self, x):
         import torch
-        self.base.eval()
+        outs = []
         with torch.no_grad():
-            out = torch.log_softmax(self._eval(self.pdict, self.buffers, x), -1)
-        self.base.train()
-        return out
+            for i, m in enumerate(self.members):
+                for k, t in m.state_dict().items():
+                    v = self.pdict[k] if k in self.pdict else self.buffers[k]
+                    t.copy_(v[i])
+                outs.append(torch.log_softmax(m(x), -1))
+        return torch.stack(outs)
 
     def state(self):
         return {"params": self.pdict, "buffers": self.buffers}

@@ -9,17 +9,25 @@ from hyperribbon.experiments.networks import (TrainConfig, build_model, digits, 
 from hyperribbon.theory import InvalidArgument
 
 # Tolerance: both paths compute the same float32 updates with kernels that sum in different
-# orders; over the few steps below the log-probabilities agree to ~1e-6–1e-4 (Adam and deep
-# residual nets amplify rounding). Any real discrepancy — another mini-batch, a wrong learning
-# rate, a run's batch-norm statistics mixed with another's — moves them by > 1e-2.
-TOL = 2e-3
+# orders. How far that moves the log-probabilities depends on the run: with SGD ~1e-7, with Adam
+# ~1e-3 (for a weight whose gradient is at rounding level Adam's step m/√v is still of size lr,
+# so rounding differences become lr-sized weight differences — the reference loop run with 1 or
+# 2 threads differs as much). So each comparison is scaled by the reference's own sensitivity:
+# the change of its log-probabilities when the learning rate moves by one float32 ulp. The
+# batched path must agree within 8× that (and within FLOOR at least). Any real discrepancy — a
+# different mini-batch, learning rate or update rule, one run's batch-norm statistics mixed with
+# another's — moves them by > 1e-2; the optimizer update rules are also checked exactly below.
+FLOOR = 2e-4
+TOL = 2e-3            # for the divergence test (SGD, constant learning rate)
 
 
 @pytest.mark.parametrize("arch, optimizer, method", [
-    ("fc", "sgd", "grouped"), ("allcnn", "nesterov", "grouped"), ("wrn-small", "adam", "grouped"),
-    ("convmixer", "sgd", "grouped"), ("vit", "adam", "vmap"), ("fc", "nesterov", "vmap")])
+    ("fc", "sgd", "grouped"), ("allcnn", "nesterov", "grouped"), ("fc", "adam", "grouped"),
+    ("vit", "adam", "vmap"), ("fc", "nesterov", "vmap"),
+    pytest.param("wrn-small", "sgd", "grouped", marks=pytest.mark.slow),
+    pytest.param("convmixer", "sgd", "grouped", marks=pytest.mark.slow)])
 def test_batched_equals_reference_loop(arch, optimizer, method):
-    data = subtask(digits(), [0, 1, 2, 3])                 # 4 classes keep the test fast
+    data = subtask(digits(), [0, 1, 2])                    # 3 classes keep the test fast
     cfgs = [TrainConfig(arch=arch, width=4 if arch != "fc" else 32, optimizer=optimizer,
                         epochs=0.5, batch_size=32, checkpoints=3, seed=s,
                         augment=(s == 1 and arch != "vit"),
@@ -29,13 +37,41 @@ def test_batched_equals_reference_loop(arch, optimizer, method):
     batched = train_batched(cfgs, data, method=method)
     for cfg, b in zip(cfgs, batched):
         ref = train(cfg, data)
+        ulp = train(cfg.replace(lr=cfg.peak_lr * (1 + 2.0 ** -23)), data)
         assert [r.step for r in b.records] == [r.step for r in ref.records] == ref.steps.tolist()
         for split in ("train", "test"):
+            sens = np.abs(ulp.logp(split) - ref.logp(split)).max()
+            tol = max(FLOOR, 8 * sens)
             diff = np.abs(b.logp(split) - ref.logp(split)).max()
-            assert diff < TOL, (cfg.seed, split, diff)
+            assert diff < tol, (cfg.seed, split, diff, sens)
         moved = np.abs(ref.logp("train")[-1] - ref.logp("train")[0]).max()
-        assert moved > 10 * TOL                              # the comparison has teeth
-        assert np.allclose(b.metrics()["train_loss"], ref.metrics()["train_loss"], atol=TOL)
+        assert moved > 3 * max(FLOOR, 8 * sens)              # the comparison has teeth
+
+
+@pytest.mark.parametrize("kind", ["sgd", "nesterov", "adam"])
+def test_stacked_updates_equal_torch_optim_per_run(kind):
+    """The batched optimizer on stacked tensors, with per-run learning rates and weight decays,
+    against torch.optim on each run separately, on a fixed sequence of gradients."""
+    from hyperribbon.experiments.manifold.batched import _Optim
+    g = torch.Generator().manual_seed(0)
+    r, shape = 3, (4, 5)
+    lr = torch.tensor([0.1, 0.03, 0.01])
+    wd = torch.tensor([0.0, 1e-3, 1e-2])
+    stacked = torch.randn(r * shape[0], shape[1], generator=g)
+    grads = [torch.randn(r * shape[0], shape[1], generator=g) * 10.0 ** -k for k in range(6)]
+    refs = [stacked.view(r, *shape)[i].clone().requires_grad_() for i in range(r)]
+    opts = [(torch.optim.Adam([p], lr=float(lr[i]), weight_decay=float(wd[i])) if kind == "adam"
+             else torch.optim.SGD([p], lr=float(lr[i]), weight_decay=float(wd[i]),
+                                  momentum=0.9 if kind == "nesterov" else 0.0,
+                                  nesterov=kind == "nesterov")) for i, p in enumerate(refs)]
+    opt = _Optim(kind, [stacked], wd, r)
+    for gr in grads:
+        opt.step([stacked], [gr], lr)
+        for i, (p, o) in enumerate(zip(refs, opts)):
+            p.grad = gr.view(r, *shape)[i].clone()
+            o.step()
+    for i, p in enumerate(refs):
+        assert torch.allclose(stacked.view(r, *shape)[i], p.detach(), rtol=1e-5, atol=1e-6)
 
 
 def test_grouped_network_is_the_stack_of_its_members():
