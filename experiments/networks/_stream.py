@@ -6,6 +6,7 @@ saved weights at step ``t`` sees exactly the batches an uninterrupted run would,
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -13,9 +14,12 @@ import numpy as np
 _BATCH, _AUGMENT = 1, 2
 
 
+@functools.lru_cache(maxsize=256)
 def epoch_permutation(seed: int, epoch: int, n: int) -> np.ndarray:
-    """The sample order of epoch ``epoch`` (a permutation of ``range(n)``)."""
-    return np.random.default_rng([int(seed), _BATCH, int(epoch)]).permutation(n)
+    """The sample order of epoch ``epoch`` (a permutation of ``range(n)``; cached, read-only)."""
+    perm = np.random.default_rng([int(seed), _BATCH, int(epoch)]).permutation(int(n))
+    perm.flags.writeable = False
+    return perm
 
 
 def batch_indices(seed: int, step: int, batch_size: int, n: int) -> np.ndarray:
