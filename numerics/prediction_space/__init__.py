@@ -1,7 +1,7 @@
 """Prediction-space geometry of Chapters 2–3 (thesis §2.2–2.5, §3): validated probability
-stacks, distances (Bhattacharyya, geodesic, symmetrised KL, Euclidean), blocked and Dask
-pairwise matrices, geodesics and progress, trajectories, InPCA, centroids, alignment,
-class projection, imprinting and configuration importance."""
+stacks (or log-probabilities, ``log=True``), distances (Bhattacharyya, geodesic, symmetrised KL,
+Euclidean), blocked and Dask pairwise matrices, geodesics and progress, trajectories, InPCA,
+centroids, alignment, class projection, imprinting and configuration importance."""
 from .probabilities import (as_probabilities, as_model, default_atol, ignorance, truth,
                             from_logits, as_labels, to_numpy, as_log_probabilities, as_models,
                             check_log, LOG_KINDS)
@@ -16,7 +16,7 @@ from .trajectories import (Reindexed, reindex_by_progress, sample_at_progress, t
                            trajectory_distance_matrix, trajectory_distance_reference,
                            mean_trajectory, tube_radius, tube_widths, riemann_length)
 from .inpca import (InPCA, centered_matrix, explained_stress, explained_pairwise_distances,
-                    minkowski_distances, inpca_reference)
+                    minkowski_distances, inpca_reference, rank_tolerance)
 from .centroids import (CENTROIDS, centroid, centroid_objective, arithmetic_mean,
                         sqrt_arithmetic_mean, geometric_mean, harmonic_mean,
                         bhattacharyya_centroid, jeffreys_centroid)
@@ -38,7 +38,8 @@ __all__ = ["as_probabilities", "as_model", "default_atol", "ignorance", "truth",
            "sample_at_progress", "trajectory_distance", "trajectory_distance_matrix",
            "trajectory_distance_reference", "mean_trajectory", "tube_radius", "tube_widths",
            "riemann_length", "InPCA", "centered_matrix", "explained_stress",
-           "explained_pairwise_distances", "minkowski_distances", "inpca_reference", "CENTROIDS",
+           "explained_pairwise_distances", "minkowski_distances", "inpca_reference",
+           "rank_tolerance", "CENTROIDS",
            "centroid", "centroid_objective", "arithmetic_mean", "sqrt_arithmetic_mean",
            "geometric_mean", "harmonic_mean", "bhattacharyya_centroid", "jeffreys_centroid",
            "four_point_basis", "progress_weighted_average", "Alignment", "align",

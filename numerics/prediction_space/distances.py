@@ -75,7 +75,7 @@ from hyperribbon.theory.prediction_space.arrays import as_array, is_lazy
 
 from . import _exact, _tiles
 from .probabilities import as_models, check_log
-from .stacks import ProbabilityStack, open_stack, stack_kind
+from .stacks import open_stack, stack_kind
 
 __all__ = ["METRICS", "bhattacharyya", "geodesic_distance", "symmetric_kl", "euclidean",
            "distance", "per_sample_distances", "pairwise_distances", "pairwise_reference",
