@@ -296,7 +296,7 @@ def _run_slow_out_of_core(tmp_path, m=50_000, N=20, C=10, block=4096):
 @pytest.mark.slow
 def test_fifty_thousand_models_to_disk(tmp_path):
     """m = 50 000 (N = 20 to keep it minutes): only with ``-m slow``; the benchmark
-    ``benchmarks/bench_out_of_core.py`` runs N = 1797."""
+    ``benchmarks/bench_prediction_space_out_of_core.py --size large`` runs N = 1797."""
     D, seconds = _run_slow_out_of_core(tmp_path)
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
     assert D.shape == (50_000, 50_000)
