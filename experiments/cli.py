@@ -274,7 +274,8 @@ _FAMILY_HELP = ("Lemma families and the flags they take: Chapter 5 (5.2.x, (5.2.
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def verify(ctx, key, as_json, **params):
-    """Check lemma KEY (id, number such as 5.2.3, equation such as 5.2.10, or 'all').
+    """Check lemma KEY (id, number such as 5.2.3, equation such as 5.2.10, 'ch5' for every
+    lemma of a chapter, or 'all').
 
     Prints every parameter each problem was built with. With 'all', a lemma whose problem
     cannot be built (or checked within the memory and a day) for these parameters is reported

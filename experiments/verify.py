@@ -27,11 +27,13 @@ from __future__ import annotations
 import importlib.util
 import math
 import numbers
+import re
 import os
 import threading
 import time
 
-__all__ = ["DEFAULTS", "VARIANT_DEFAULTS", "LIMITS", "FLAGS", "USES", "lemma_table",
+__all__ = ["DEFAULTS", "VARIANT_DEFAULTS", "LIMITS", "FLAGS", "USES", "lemma_table", "select",
+           "chapter_of",
            "make_problem", "problem_for", "verify", "errata_rows", "uses", "flag_for",
            "estimate_cost", "is_network_key", "PROBE_ABOVE_T", "MAX_SECONDS"]
 
@@ -92,6 +94,29 @@ def flag_for(argument: str) -> str | None:
 def is_network_key(key: str) -> bool:
     """Whether ``key`` addresses a Chapter 4 statement (a number starting with ``4.``)."""
     return str(key).strip().lstrip("(").startswith("4.")
+
+
+def chapter_of(lemma) -> str:
+    """The thesis chapter of a lemma, from its number ("5.2.3", "(2.2.9)", "5.3-sgd-bound")."""
+    return str(lemma.number).lstrip("(").split(".")[0]
+
+
+def select(key: str) -> list:
+    """The lemmas addressed by ``key``: "all", "ch<k>" (every lemma of chapter k), or one lemma
+    (an id or a thesis number, see :func:`hyperribbon.theory.registry.get`)."""
+    from hyperribbon.theory import registry
+    from hyperribbon.theory.errors import InvalidArgument
+    if key == "all":
+        return registry.all_lemmas()
+    m = re.fullmatch(r"ch(\d+)", key.strip().lower())
+    if m:
+        chosen = [lem for lem in registry.all_lemmas() if chapter_of(lem) == m.group(1)]
+        if not chosen:
+            have = sorted({chapter_of(lem) for lem in registry.all_lemmas()}, key=int)
+            raise InvalidArgument("key", "verify", "address a chapter with registered lemmas ("
+                                  + ", ".join(f"ch{c}" for c in have) + ")", key)
+        return chosen
+    return [registry.get(key)]
 
 
 def _kind(lemma) -> str:
@@ -248,7 +273,7 @@ def _check_unused(lemmas, given: dict, key: str) -> None:
                         f"{', '.join(uses(lemmas[0]))} (`{name}` is for {takers} problems)")
             else:
                 rule = (f"be a parameter of some lemma addressed by {key!r} (`{name}` is for "
-                        f"{takers} problems; none is registered)")
+                        f"{takers} problems; none of these lemmas takes it)")
             raise InvalidArgument(name, f"verify({key!r})", rule, value)
 
 
@@ -405,9 +430,11 @@ def _relations(full: dict, owner: str):
     for name in ("sigma_star2", "sigma_w2"):
         v = full.get(name)
         if lam1 is not None and v is not None and not math.isfinite(v * lam1):
+            sym = {"sigma_star2": "σ*²", "sigma_w2": "σw²"}[name]
             return InvalidArgument(f"lambda1, {name}", owner,
-                                   f"give a finite covariance {name}·λ1 (the targets/initial "
-                                   "residuals are drawn with it)", {"lambda1": lam1, name: v})
+                                   f"give a finite variance {sym}·λ1 (the "
+                                   + ("targets" if name == "sigma_star2" else "initial residuals")
+                                   + " are drawn with it)", {"lambda1": lam1, name: v})
     return None
 
 
@@ -429,8 +456,9 @@ def verify(key: str = "all", *, n=None, c=None, alpha=None, T=None, sigma_w2=Non
            sigma_star2=None, lambda1=None, seed=None, batch_size=None, weight_decay=None,
            slopes=None, width=None, arch=None, data=None, epochs=None,
            progress: bool | None = False) -> list:
-    """Check the lemma(s) addressed by ``key`` ("all", an id, a number such as "5.2.3" or
-    "(5.2.10)") on the problem built from the parameters by :func:`problem_for`.
+    """Check the lemma(s) addressed by ``key`` ("all", "ch5" for one chapter, an id, a number
+    such as "5.2.3" or "(5.2.10)") on the problem built from the parameters by
+    :func:`problem_for`.
 
     Parameters left ``None`` take :data:`DEFAULTS` / :data:`VARIANT_DEFAULTS`. Chapter 4 keys
     (numbers ``4.*``) take ``arch``, ``width``, ``data``, ``epochs``, ``seed`` and are run by
@@ -454,15 +482,12 @@ def verify(key: str = "all", *, n=None, c=None, alpha=None, T=None, sigma_w2=Non
                  lambda1=lambda1, seed=seed, batch_size=batch_size, weight_decay=weight_decay,
                  slopes=slopes, width=width, arch=arch, data=data, epochs=epochs)
     given = {k: v for k, v in given.items() if v is not None}
-    if key == "all":
-        lemmas = registry.all_lemmas()
-    else:
-        try:
-            lemmas = [registry.get(key)]
-        except InvalidArgument:
-            if not (is_network_key(key) and _network_verify() is not None):
-                raise
-            lemmas = []                     # let the Chapter 4 runner resolve (and name) it
+    try:
+        lemmas = select(key)
+    except InvalidArgument:
+        if not (is_network_key(key) and _network_verify() is not None):
+            raise
+        lemmas = []                         # let the Chapter 4 runner resolve (and name) it
     if lemmas:
         _check_unused(lemmas, given, key)
     else:
@@ -473,7 +498,11 @@ def verify(key: str = "all", *, n=None, c=None, alpha=None, T=None, sigma_w2=Non
     values = _validate(given, owner)
     if not lemmas:                                     # a Chapter 4 key not in the registry
         return _run_network(key, values, owner)
-    single = key != "all"
+    single = len(lemmas) == 1 and not (key == "all" or re.fullmatch(r"ch\d+", key.lower()))
+    merged = {**DEFAULTS, **values}
+    err = _relations(merged, owner)           # flags invalid together: for every lemma alike
+    if err is not None and any("lambda1" in uses(lem) for lem in lemmas):
+        raise err
     bar = None
     if progress is not False and len(lemmas) > 1:
         from tqdm.auto import tqdm

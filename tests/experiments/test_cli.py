@@ -73,25 +73,32 @@ def test_verify_table_and_exit_status():
     assert set(EXIT_STATUS) == {0, 1, 2, 3, 130}
 
 
-def test_verify_all_exits_1_when_a_statement_fails_and_reports_every_lemma():
+def test_verify_a_chapter_exits_1_when_a_statement_fails_and_reports_every_lemma():
+    from hyperribbon.experiments.verify import chapter_of, select
     from hyperribbon.theory import registry
-    res = run("verify", "all", "--n", "6", "--T", "8", "--json")
+    res = run("verify", "ch5", "--n", "6", "--T", "8", "--json")
     rows = strict_json(res.output)
-    assert {r["lemma"] for r in rows} == {lem.id for lem in registry.all_lemmas()}
+    assert {r["lemma"] for r in rows} == {lem.id for lem in registry.all_lemmas()
+                                          if chapter_of(lem) == "5"}
     assert any(r["status"] == "fails" for r in rows)       # the errata's as-written statements
     assert res.exit_code == 1
+    assert select("all") == registry.all_lemmas()
+    assert {chapter_of(lem) for lem in select("all")} >= {"2", "5"}
+    res = run("verify", "ch9")
+    assert res.exit_code == 2 and "ch5" in res.output
 
 
 def test_verify_all_reports_unbuildable_problems_as_not_applicable():
     """--n 1 cannot build a premetric space (≥ 2 points): that lemma is not_applicable with
-    the reason, every other lemma still runs (issue: the whole run aborted)."""
-    verdicts = {v.lemma_id: v for v in verify("all", n=1, T=10)}
+    the reason, every other lemma still runs (issue: `verify all --n 1` aborted). Chapters 2
+    and 5 here: Chapter 4's lemmas train networks (minutes) and do not take --n."""
+    verdicts = {v.lemma_id: v for v in verify("ch2", n=1) + verify("ch5", n=1, T=10)}
     v = verdicts["thesis-theorem-2.5.1"]
     assert v.status.value == "not_applicable"
     assert "n = 1" in v.notes[0] and "PremetricSpace" in v.notes[0]
     assert verdicts["thesis-lemma-5.2.3"].status.value != "not_applicable" or \
         verdicts["thesis-lemma-5.2.3"].failed_assumptions
-    res = run("verify", "all", "--n", "1", "--T", "10")
+    res = run("verify", "ch2", "--n", "1")
     assert res.exit_code in (0, 1) and "its problem cannot be built from n = 1" in res.output
     assert "summary:" in res.output
 
@@ -247,7 +254,7 @@ def test_verify_chapter_4_keys_route_to_verify_network(monkeypatch):
 # ---------------------------------------------------------------------------- outputs
 def test_errata_command():
     rows = json.loads(run("errata", "--json").output)
-    assert [r["id"] for r in rows] == [f"E{k}" for k in range(1, 11)]
+    assert [r["id"] for r in rows][:10] == [f"E{k}" for k in range(1, 11)]
     assert all((r["as_written"], r["corrected"]) == ("fails", "holds") for r in rows)
 
 
