@@ -39,13 +39,15 @@ def _configs(arch, width, runs, epochs, batch=64):
             for s in range(runs)]
 
 
-def _time_pair(arch, width, runs, epochs, repeats):
+def _time_pair(arch, width, runs, epochs, repeats, checkpoints=None):
     import torch
     from hyperribbon.experiments.manifold.batched import train_batched
     from hyperribbon.experiments.networks import digits, train
     torch.set_num_threads(1)
     data = digits()
     cfgs = _configs(arch, width, runs, epochs)
+    if checkpoints is not None:
+        cfgs = [c.replace(checkpoints=checkpoints) for c in cfgs]
     warm = [c.replace(epochs=0.1) for c in cfgs[:2]]       # first-use imports (torch.optim ...)
     train(warm[0], data)
     train_batched(warm, data)
@@ -59,7 +61,7 @@ def _time_pair(arch, width, runs, epochs, repeats):
         train_batched(cfgs, data)
         best["batched"] = min(best["batched"], time.perf_counter() - t)
     work = runs * epochs
-    return {"arch": arch, "runs": runs, "epochs": epochs,
+    return {"arch": arch, "runs": runs, "epochs": epochs, "checkpoints": cfgs[0].checkpoints,
             "loop_runs_epochs_per_min": 60 * work / best["loop"],
             "batched_runs_epochs_per_min": 60 * work / best["batched"],
             "speedup": best["loop"] / best["batched"]}
@@ -177,7 +179,15 @@ def main(argv=None):
         r = _time_pair(arch, width, a.runs, a.epochs, a.repeats)
         res["throughput"].append(r)
         print(f"{arch:7s} runs×epochs/min: loop {r['loop_runs_epochs_per_min']:8.1f}  batched "
-              f"{r['batched_runs_epochs_per_min']:8.1f}  speed-up {r['speedup']:.2f}×", flush=True)
+              f"{r['batched_runs_epochs_per_min']:8.1f}  speed-up {r['speedup']:.2f}× "
+              f"({r['checkpoints']} checkpoints)", flush=True)
+        r2 = _time_pair(arch, width, a.runs, a.epochs, a.repeats, checkpoints=2)
+        r2["training_only"] = True
+        res["throughput"].append(r2)
+        print(f"{arch:7s} training only (2 checkpoints): loop "
+              f"{r2['loop_runs_epochs_per_min']:8.1f}  batched "
+              f"{r2['batched_runs_epochs_per_min']:8.1f}  speed-up {r2['speedup']:.2f}×",
+              flush=True)
         for kind in ("loop", "batched"):
             m = _peak(kind, arch, width, a.runs, min(a.epochs, 1))
             m["arch"] = arch
