@@ -45,8 +45,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 from typing import Any
+
+try:
+    import tomllib
+except ModuleNotFoundError:                 # Python 3.10: the same parser as a package
+    import tomli as tomllib
 
 from hyperribbon.theory import InvalidArgument
 
