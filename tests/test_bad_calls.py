@@ -26,6 +26,12 @@ from hyperribbon.theory import InvalidArgument, LinearGDProblem, sloppy_spectrum
 
 NAN, INF = float("nan"), float("inf")
 
+
+def curvature(name):
+    """A public function of hyperribbon.experiments.curvature (skip where it is not installed)."""
+    mod = pytest.importorskip(f"hyperribbon.experiments.curvature.{name.split('.')[0]}")
+    return getattr(mod, name.split(".")[1])
+
 #: (call, argument names that must all appear in ``exc.argument``, text of the value)
 PYTHON = [
     # verify: sizes
@@ -158,6 +164,15 @@ PYTHON = [
                  id="distances-not-probabilities"),
     pytest.param(lambda t: InPCA(n_components=2).fit(np.ones((3, 4))), "X", "(3, 4)",
                  id="inpca-not-square"),
+    pytest.param(lambda t: verify("4.3.1", epochs=0), "epochs", "0", id="verify-ch4-epochs"),
+    pytest.param(lambda t: verify("4.3.1", c=0.3), "c", "0.3", id="verify-ch4-unused-c"),
+    pytest.param(lambda t: verify("4.3.1", arch=""), "arch", "''", id="verify-ch4-arch-empty"),
+    pytest.param(lambda t: curvature("verify.verify_network")("4.3.1", bogus=1), "bogus", "1",
+                 id="verify-network-unknown-option"),
+    pytest.param(lambda t: curvature("verify.verify_network")("5.2.3"), "key", "5.2.3",
+                 id="verify-network-not-a-network-lemma"),
+    pytest.param(lambda t: curvature("reproduce.reproduce")("fig4.9", t / "o"), "figure",
+                 "fig4.9", id="reproduce-ch4-unknown-figure"),
 ]
 
 
@@ -224,6 +239,11 @@ CLI = [
     pytest.param(["falsify", "--examples", "0"], "--examples", "0", id="falsify-examples"),
     pytest.param(["falsify", "--seed", "-1"], "--seed", "-1", id="falsify-seed"),
     pytest.param(["demo", "--seed", "-1"], "--seed", "-1", id="demo-seed"),
+    pytest.param(["verify", "4.3.1", "--epochs", "0"], "--epochs", "0", id="verify-ch4-epochs"),
+    pytest.param(["verify", "4.3.1", "--c", "0.3"], "--c", "0.3", id="verify-ch4-unused-c"),
+    pytest.param(["reproduce", "fig4.1", "--seed", "-1"], "--seed", "-1", id="fig4.1-seed"),
+    pytest.param(["reproduce", "fig4.2", "--seed", "1,2"], "--seed", "one value",
+                 id="fig4.2-two-seeds"),
 ]
 
 
