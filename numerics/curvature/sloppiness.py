@@ -66,13 +66,13 @@ class Measure:
     equation: str
     parameters: dict = field(default_factory=dict)
 
-    #: relative width of [lower, upper] up to which the value counts as measured
-    RTOL = 1e-6
+    #: relative width of [lower, upper] up to which the value counts as measured (3 digits)
+    RTOL = 1e-3
 
     @property
     def decided(self) -> bool:
-        """True when the bounds agree to a relative ``RTOL`` (1e-6): the value is a measurement
-        (with the uncertainty ``(upper − lower)/2``)."""
+        """True when the bounds agree to a relative ``RTOL`` (1e-3, three significant digits):
+        the value is a measurement, shown with the uncertainty ``(upper − lower)/2``."""
         if self.lower == self.upper:
             return True
         if not (math.isfinite(self.lower) and math.isfinite(self.upper)):

@@ -102,6 +102,9 @@ def test_measure_decided_means_narrow_bounds():
     from hyperribbon.numerics.curvature import Measure
 
     narrow = Measure("s(n,eps)", 158.177, 158.177 - 1e-9, 158.177 + 1e-9, "4.4.2")
+    edge = Measure("c(A,r)", 1.0, 1.0 - 4e-4, 1.0 + 4e-4, "4.4.3")        # width 8e-4 < 1e-3
+    beyond = Measure("c(A,r)", 1.0, 1.0 - 6e-4, 1.0 + 6e-4, "4.4.3")      # width 1.2e-3
+    assert edge.decided and not beyond.decided
     wide = Measure("s(n,eps)", 158.0, 150.0, 170.0, "4.4.2")
     open_ = Measure("c(A,r)", math.nan, 0.1, math.inf, "4.4.3")
     assert narrow.decided and "± 1e-09" in str(narrow)
