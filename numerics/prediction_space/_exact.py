@@ -23,6 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
+#: The metrics every distance path computes (kept here, torch-free, so that importing the
+#: distances does not import the torch tile kernels of :mod:`._tiles`).
+METRICS = ("bhattacharyya", "geodesic", "symmetric_kl", "euclidean")
+
 __all__ = ["sqrt_diff", "diff", "half_chord2", "log_bc", "terms", "logsumexp"]
 
 

@@ -68,7 +68,7 @@ from . import _exact
 __all__ = ["pack", "tile", "METRICS", "DEFAULT_SAMPLE_BLOCK", "single_threaded_torch",
            "default_threads"]
 
-METRICS = ("bhattacharyya", "geodesic", "symmetric_kl", "euclidean")
+METRICS = _exact.METRICS
 DEFAULT_SAMPLE_BLOCK = {torch.float32: 16, torch.float64: 32}
 _TINY = {torch.float32: 2.0 ** -100, torch.float64: 2.0 ** -1000}
 _TINY_ENTRY = {torch.float32: 2.0 ** -60, torch.float64: 2.0 ** -500}

@@ -50,7 +50,7 @@ import numpy as np
 
 from hyperribbon.theory.errors import InvalidArgument
 
-from . import _tiles
+from .distances import _tiles
 from .distances import _working_dtype, check_metric
 from .probabilities import as_models
 from .stacks import ProbabilityStack, open_stack, stack_kind

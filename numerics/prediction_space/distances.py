@@ -73,7 +73,7 @@ import numpy as np
 from hyperribbon.theory.errors import InvalidArgument
 from hyperribbon.theory.prediction_space.arrays import as_array, is_lazy
 
-from . import _exact, _tiles
+from . import _exact
 from .probabilities import as_models, check_log
 from .stacks import open_stack, stack_kind
 
@@ -81,7 +81,20 @@ __all__ = ["METRICS", "bhattacharyya", "geodesic_distance", "symmetric_kl", "euc
            "distance", "per_sample_distances", "pairwise_distances", "pairwise_reference",
            "check_distance_matrix", "UndefinedRatioWarning", "ratio"]
 
-METRICS = _tiles.METRICS
+class _LazyTiles:
+    """The torch tile kernels of :mod:`._tiles`, imported on first use: importing the distances
+    (and so ``hyperribbon.numerics``) does not import torch."""
+
+    def __getattr__(self, name):
+        import importlib
+        module = importlib.import_module(f"{__package__}._tiles")
+        return getattr(module, name)
+
+
+_tiles = _LazyTiles()
+
+
+METRICS = _exact.METRICS
 EPS = np.finfo(np.float64).eps
 
 
