@@ -28,6 +28,18 @@ EXPENSIVE = {
     "--out out/phase": "a 64 × 64 × 3 grid with 8 target draws: minutes on one core",
     "hyperribbon demo --out out/demo --quick": "runs every lemma and a Monte-Carlo ensemble; "
     "tests/experiments/test_cli.py runs the same command",
+    "hyperribbon manifold --quick --out out/manifold-quick": "trains 12 networks and runs 13 "
+    "analyses (about 8 minutes on 2 cores); tests/experiments/manifold runs the same code on a "
+    "tiny sweep (test_manifold_quick.py, test_manifold_cli_run.py)",
+    "hyperribbon manifold status out/manifold-quick/sweep": "needs the sweep written by "
+    "`manifold --quick`; tests/experiments/manifold/test_manifold_cli_run.py runs status",
+    "hyperribbon manifold analyze out/manifold-quick/sweep --analyses 1,2,6 --out out/analysis":
+    "needs the sweep written by `manifold --quick`; "
+    "tests/experiments/manifold/test_manifold_analyze_cli.py runs analyze on a tiny sweep",
+    "hyperribbon pac-bayes --out out/pac-bayes": "trains a network and optimises a posterior "
+    "(about a minute of CPU); tests/experiments/curvature run `pac-bayes --quick`",
+    "hyperribbon spectrum all --arch mlp2 --width 32 --out out/spectrum-all": "every quantity of "
+    "a trained network (several minutes on 2 cores); the README's smaller `spectrum` line runs",
 }
 
 
