@@ -4,9 +4,11 @@
   ``conftest.py`` nor its working tree is involved); a block that defines ``test_*`` functions
   runs under pytest there. A trailing comment ``# -> text`` on a line is an expected line of
   standard output (checked).
-* ```console blocks: every ``hyperribbon ...`` line is a case; commands that take minutes are
-  listed in :data:`EXPENSIVE` with the reason and skipped (the reason shows in the summary;
-  ``HYPERRIBBON_README_ALL=1`` runs them too). Outputs go to the temporary folder.
+* ```console blocks: every ``hyperribbon ...`` line is a case; the lines of one block run in
+  order in one temporary folder (a session: a later line may read what an earlier one wrote).
+  Commands that take minutes are listed in :data:`EXPENSIVE` with the reason and skipped (the
+  reason shows in the summary; ``HYPERRIBBON_README_ALL=1`` runs them too), and so are later
+  lines of the block that read a folder a skipped command would have written.
 * ```sh blocks hold ``make`` targets, which (re)install the environment: skipped with the reason.
 * ```text blocks that follow "A real run (`hyperribbon ...`)" must equal that command's output.
 """
@@ -62,8 +64,22 @@ def _env():
 
 
 PYTHON = [(t, n) for lang, t, n, _ in blocks() if lang == "python"]
-CONSOLE = [line.split(" #")[0].strip() for lang, t, _, _ in blocks() if lang == "console"
+CONSOLE = [(n, line.split(" #")[0].strip()) for lang, t, n, _ in blocks() if lang == "console"
            for line in t.splitlines() if line.strip().startswith("hyperribbon")]
+_SESSIONS: dict = {}            # block line → (folder, folders a skipped command would write)
+
+
+@pytest.fixture(scope="module")
+def sessions(tmp_path_factory):
+    def folder(block):
+        if block not in _SESSIONS:
+            _SESSIONS[block] = (tmp_path_factory.mktemp(f"readme-block-{block}"), [])
+        return _SESSIONS[block]
+    return folder
+
+
+def _outputs(args):
+    return [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--out"]
 
 
 def test_every_block_has_a_known_language():
@@ -92,12 +108,17 @@ def test_python_block_runs_as_written(code, line, tmp_path):
         assert expected.strip() in printed, (expected, res.stdout[:2000])
 
 
-@pytest.mark.parametrize("command", CONSOLE)
-def test_console_command_runs(command, tmp_path):
-    if command in EXPENSIVE and not os.environ.get("HYPERRIBBON_README_ALL"):
-        pytest.skip(f"README command not run by default: {EXPENSIVE[command]}")
+@pytest.mark.parametrize("block,command", CONSOLE, ids=[c for _, c in CONSOLE])
+def test_console_command_runs(block, command, sessions):
+    cwd, skipped = sessions(block)
     args = shlex.split(command)
-    res = subprocess.run([str(BIN / args[0])] + args[1:], cwd=tmp_path, capture_output=True,
+    if command in EXPENSIVE and not os.environ.get("HYPERRIBBON_README_ALL"):
+        skipped.extend(_outputs(args))
+        pytest.skip(f"README command not run by default: {EXPENSIVE[command]}")
+    needs = [s for s in skipped for a in args[1:] if a.startswith(s.rstrip("/") + "/")]
+    if needs:
+        pytest.skip(f"reads {needs[0]}, which a skipped command of the same block writes")
+    res = subprocess.run([str(BIN / args[0])] + args[1:], cwd=cwd, capture_output=True,
                          text=True, env=_env(), timeout=1800)
     # exit status 1 = a statement fails, documented (verify all / falsify over the errata)
     assert res.returncode in (0, 1), res.stdout[-2000:] + res.stderr[-3000:]

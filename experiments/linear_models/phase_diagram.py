@@ -51,7 +51,7 @@ from hyperribbon.theory.errors import InvalidArgument
 
 # shared output helpers: temporary file + os.replace, ordinary permissions under the umask
 from .._output import atomic_savefig, atomic_savez as _atomic_savez, atomic_write_text
-from .._output import json_dumps, json_safe, output_folder
+from .._output import json_dumps, output_folder
 
 __all__ = ["PhaseDiagramRun", "run_phase_diagram", "FIG_5_3", "QUICK", "write_grid",
            "draw_all", "summarise", "atomic_write_text", "atomic_savefig", "versions",
@@ -279,14 +279,6 @@ def _used_parameters(prm, given, spectrum, Tgrid, cgrid, ratios_, hm, thresholds
     out["c_source"] = ("the user spectrum" if spectrum is not None else
                        "--c (explicit)" if "c" in given else "linear from c_min/c_max/c_num")
     return out
-
-
-def _json_default(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
 
 
 def summarise(diagram: PhaseDiagram, thresholds) -> dict:
