@@ -15,6 +15,7 @@ documented in :data:`EXIT_STATUS` (and in ``hyperribbon --help``).
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import math
 import re
 import sys
@@ -307,7 +308,7 @@ def verify(ctx, key, as_json, **params):
         ctx.exit(1)
 
 
-verify.help = (verify.help or "") + "\n\n" + _FAMILY_HELP
+verify.help = inspect.cleandoc(verify.help or "") + "\n\n" + _FAMILY_HELP
 
 
 def _fmt_param(x) -> str:
