@@ -93,7 +93,11 @@ def test_training_matches_hand_written_updates(optimizer, wd):
     assert res.steps.tolist() == [0, 1, int(round(math.sqrt(total))), total]
     ref = _manual_run(cfg, data, total)
     scale = np.abs(ref).max()
-    assert np.max(np.abs(res.logp("test")[-1] - ref)) < 1e3 * np.finfo(np.float32).eps * scale
+    # Both paths run in float32 with different reduction orders (BLAS kernel and thread count
+    # dependent), and training amplifies rounding (Adam most: its normalisation by √v̂ magnifies
+    # tiny gradients). A wrong update rule changes the logits by O(lr) ≫ these tolerances.
+    rel = 1e-2 if optimizer == "adam" else 1e-3
+    assert np.max(np.abs(res.logp("test")[-1] - ref)) < rel * scale
     assert not np.allclose(res.logp("test")[-1], res.logp("test")[0])
 
 
