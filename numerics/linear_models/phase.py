@@ -93,8 +93,9 @@ import numpy as np
 
 from hyperribbon.theory.linear_models import gd_closed_forms as cf
 from hyperribbon.theory._validate import as_float, as_int
+from hyperribbon.theory.domains import check_allocation
 from hyperribbon.theory.errors import InvalidArgument
-from hyperribbon.theory.linear_models.problems import LinearGDProblem
+from hyperribbon.theory.linear_models.problems import LINEAR_GD_DOMAINS, LinearGDProblem
 
 __all__ = ["AXES", "QUANTITIES", "EXPECTATIONS", "PhaseDiagram", "phase_diagram", "resolved_count",
            "log_integer_grid", "grid_point_matrices", "dimensionality", "point_dimensionality",
@@ -497,11 +498,16 @@ def phase_diagram(T, c, ratio, *, alpha=0.9, n=None, d=None, batch=None, fractio
     """
     owner = "phase_diagram"
     t_start = time.perf_counter()
-    T = _axis(T, "T", owner, integer=True, low=1, low_closed=True).astype(np.int64)
+    T = _axis(T, "T", owner, integer=True, low=1, low_closed=True)
+    for t in (T[0], T[-1]):                         # shared rule: T ≤ 2^53 (LINEAR_GD_DOMAINS)
+        LINEAR_GD_DOMAINS["T"].validate(float(t), "T", owner)
+    T = T.astype(np.int64)
     ratio = _axis(ratio, "ratio", owner, low=0.0, low_closed=True)
     if n is None:
         n = 50 if spectrum is None else np.size(spectrum)
-    n = _axis(n, "n", owner, integer=True, low=2, low_closed=True).astype(np.int64)
+    n = _axis(n, "n", owner, integer=True, low=2, low_closed=True)
+    LINEAR_GD_DOMAINS["n"].validate(float(n[-1]), "n", owner)
+    n = n.astype(np.int64)
     d = np.array([np.inf]) if d is None else _axis(d, "d", owner, integer=True, low=1,
                                                    low_closed=True)
     alpha = _axis(alpha, "alpha", owner, low=0.0)
@@ -512,6 +518,12 @@ def phase_diagram(T, c, ratio, *, alpha=0.9, n=None, d=None, batch=None, fractio
     if expectation not in EXPECTATIONS:
         raise InvalidArgument("expectation", owner, f"be one of {EXPECTATIONS}", expectation)
     draws = as_int(draws, "draws", owner, minimum=1) if expectation == "draws" else 0
+    if draws:
+        # the draws' (D, n, n) matrices of one T chunk, four working copies (G, H, M, eigvalsh)
+        check_allocation(4.0 * draws * float(n[-1]) ** 2, "n", owner, int(n[-1]),
+                         what=f"the {draws} draws' n×n matrices of one grid point (×4 copies)")
+    check_allocation(float(T.size) * ratio.size * max(draws, 1) * n.size * 8, "T", owner,
+                     T.size, what="the result arrays (grid points × draws)")
     seed = as_int(seed, "seed", owner, minimum=0)
     sigma_w2 = as_float(sigma_w2, "sigma_w2", owner)
     if not sigma_w2 > 0:
