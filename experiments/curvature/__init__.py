@@ -36,6 +36,9 @@ _WHERE = {
 }
 
 
+# The same PEP 562 loader as hyperribbon.theory._lazy.lazy_exports, written out here because this
+# package is imported by `hyperribbon --help`, and importing anything under hyperribbon.theory
+# runs its __init__ (the lemma catalogue, sympy: about 0.5 s).
 def __getattr__(name: str):
     module = _WHERE.get(name)
     if module is None:

@@ -11,7 +11,7 @@ Names are loaded on first use: the numpy-only parts (:mod:`.spectrum`, :mod:`.sl
 """
 from __future__ import annotations
 
-import importlib
+from hyperribbon.theory._lazy import lazy_exports
 
 __all__ = [
     # operators (torch)
@@ -50,15 +50,4 @@ _WHERE = {
     "sloppiness_summary": "sloppiness",
 }
 
-
-def __getattr__(name: str):
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, __all__)
