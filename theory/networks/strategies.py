@@ -83,7 +83,7 @@ def network_problems(draw, *, max_depth: int = 2, max_width: int = 8, max_n: int
 
 @st.composite
 def pac_bayes_problems(draw, *, max_p: int = 30) -> PacBayesProblem:
-    """Hessian spectra with the PAC-Bayes setting of §4.3.3, placed relative to the threshold
+    r"""Hessian spectra with the PAC-Bayes setting of §4.3.3, placed relative to the threshold
     ε/(2(n − 1)) of (4.4.1) (so stiff heads, sloppy tails and eigenvalues near the elbow all
     occur): sloppy :math:`\lambda_i = 10^a\,\text{thr}\,e^{-c(i-1)}`, plateau-then-drop, or
     log-normal around :math:`10^a\,\text{thr}`; optionally trailing exact zeros."""
