@@ -183,8 +183,12 @@ class TrainResult:
                               if not k.startswith("logp")} for r in self.records])
 
 
-def evaluate(model, x: np.ndarray, y: np.ndarray, chunk: int = 2048):
+def evaluate(model, x: np.ndarray, y: np.ndarray, chunk: int = 256):
     """Eval-mode log-probabilities, error and mean cross-entropy of ``model`` on ``(x, y)``.
+
+    ``chunk`` samples per forward pass: 256 keeps a small network's activations in cache (on
+    this 2-core machine, 2× faster for the All-CNN than one pass of 2048; equal for the fully
+    connected family).
 
     Returns
     -------
