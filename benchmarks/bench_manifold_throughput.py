@@ -4,14 +4,17 @@ Measured, on digits, one torch thread:
 
 1. runs×epochs per minute of ``train_batched`` (grouped engine) and of ``train`` run one after the
    other on the *same* configurations, side by side in this process (alternating, best of
-   ``--repeats``), for fully connected and All-CNN groups; the ratio is the speed-up;
+   ``--repeats``): one real task group of the full digits sweep (``digits-full``: its width,
+   batch size ``--batch``, weight decays, augmentations and seeds, the sweep's checkpoint
+   density, shortened to ``--epochs``), for the fully connected and the All-CNN families; the
+   ratio is the speed-up;
 2. peak resident memory of each path (each in a fresh child process, ``resource.ru_maxrss``);
 3. the quick sweep: wall time, store size on disk (``--quick-sweep``);
 4. an estimate of the full digits sweep's run time from measured per-step and per-checkpoint
-   times of each architecture × batch size (one group of ``group_size`` runs each), and of its
+   times of each architecture × batch size (one real task group each), and of its
    store size from the raw float32 size and the quick store's measured on-disk ratio.
 
-Usage: ``python benchmarks/bench_manifold_throughput.py [--runs 8] [--epochs 3] [--quick-sweep]
+Usage: ``python benchmarks/bench_manifold_throughput.py [--batch 64] [--epochs 3] [--quick-sweep]
 [--estimate-full] [--out benchmarks/results]``. Timings on a shared machine are noisy: compare
 the ratios, not the absolute numbers.
 """
@@ -29,23 +32,30 @@ import tempfile
 import time
 
 
-def _configs(arch, width, runs, epochs, batch=64):
-    """``runs`` seeds of one configuration, with the full sweep's checkpoint density (70
-    checkpoints in 40 epochs), so that evaluation weighs what it weighs in a real sweep."""
+def _group(arch, batch, epochs, optimizer="sgd", config="digits-full", runs=None):
+    """The runs of one task group of the full digits sweep (same architecture, width, optimizer
+    and batch size; its weight decays, augmentations and seeds), shortened to ``epochs`` with
+    the sweep's checkpoint density (``checkpoints`` per ``epochs`` of the configuration), so that
+    evaluation weighs what it weighs in the real sweep."""
+    from hyperribbon.experiments.manifold.config import expand_runs, load_config
     from hyperribbon.experiments.networks import TrainConfig
-    k = max(2, round(70 * epochs / 40))
-    return [TrainConfig(arch=arch, width=width, optimizer="sgd", lr=2e-3 * batch,
-                        batch_size=batch, epochs=epochs, checkpoints=k, seed=s)
-            for s in range(runs)]
+    cfg = load_config(config)
+    rows = [r for r in expand_runs(cfg, 1347)
+            if r["arch"] == arch and r["batch_size"] == batch and r["optimizer"] == optimizer]
+    first = [r for r in rows if r["group"] == rows[0]["group"]]
+    k = max(2, round(cfg.training["checkpoints"] * epochs / cfg.training["epochs"]))
+    cfgs = [TrainConfig(**{**{f: v for f, v in r.items() if f != "group"},
+                           "epochs": epochs, "checkpoints": k}) for r in first]
+    return cfgs if runs is None else cfgs[:runs]
 
 
-def _time_pair(arch, width, runs, epochs, repeats, checkpoints=None):
+def _time_pair(arch, batch, epochs, repeats, checkpoints=None, runs=None):
     import torch
     from hyperribbon.experiments.manifold.batched import train_batched
     from hyperribbon.experiments.networks import digits, train
     torch.set_num_threads(1)
     data = digits()
-    cfgs = _configs(arch, width, runs, epochs)
+    cfgs = _group(arch, batch, epochs, runs=runs)
     if checkpoints is not None:
         cfgs = [c.replace(checkpoints=checkpoints) for c in cfgs]
     warm = [c.replace(epochs=0.1) for c in cfgs[:2]]       # first-use imports (torch.optim ...)
@@ -60,21 +70,24 @@ def _time_pair(arch, width, runs, epochs, repeats, checkpoints=None):
         t = time.perf_counter()
         train_batched(cfgs, data)
         best["batched"] = min(best["batched"], time.perf_counter() - t)
-    work = runs * epochs
-    return {"arch": arch, "runs": runs, "epochs": epochs, "checkpoints": cfgs[0].checkpoints,
+    work = len(cfgs) * epochs
+    return {"arch": arch, "width": cfgs[0].width, "batch_size": batch, "runs": len(cfgs),
+            "augmented_runs": sum(c.augment for c in cfgs), "epochs": epochs,
+            "checkpoints": cfgs[0].checkpoints,
             "loop_runs_epochs_per_min": 60 * work / best["loop"],
             "batched_runs_epochs_per_min": 60 * work / best["batched"],
             "speedup": best["loop"] / best["batched"]}
 
 
-def _peak_child(kind, arch, width, runs, epochs, q):
+def _peak_child(kind, arch, batch, epochs, q):
     import torch
     from hyperribbon.experiments.manifold.batched import train_batched
     from hyperribbon.experiments.networks import digits, train
     torch.set_num_threads(1)
     data = digits()
+    cfgs = _group(arch, batch, epochs)
+    train(cfgs[0].replace(epochs=0.01), data)               # imports and first-use allocations
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    cfgs = _configs(arch, width, runs, epochs)
     if kind == "loop":
         for c in cfgs:
             train(c, data)
@@ -84,10 +97,10 @@ def _peak_child(kind, arch, width, runs, epochs, q):
     q.put({"kind": kind, "peak_rss_mib": peak / 1024, "increase_mib": (peak - base) / 1024})
 
 
-def _peak(kind, arch, width, runs, epochs):
+def _peak(kind, arch, batch, epochs):
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
-    p = ctx.Process(target=_peak_child, args=(kind, arch, width, runs, epochs, q))
+    p = ctx.Process(target=_peak_child, args=(kind, arch, batch, epochs, q))
     p.start()
     out = q.get()
     p.join()
@@ -117,25 +130,22 @@ def _quick_sweep(workers):
     return res
 
 
-def _estimate_full(group_steps=30, workers=None, ratio=None):
-    """Per-step and per-checkpoint time of one group of each architecture × batch size."""
-    import numpy as np
+def _estimate_full(group_steps=30, workers=None, ratio=None, config="digits-full"):
+    """Per-step and per-checkpoint time of one real task group of each architecture × batch
+    size (its actual size, optimizer SGD), then the sum over every group of the sweep."""
     import torch
     from hyperribbon.experiments.manifold.batched import train_batched
     from hyperribbon.experiments.manifold.config import expand_runs, load_config
-    from hyperribbon.experiments.networks import TrainConfig, digits
+    from hyperribbon.experiments.networks import digits
     torch.set_num_threads(1)
     data = digits()
-    cfg = load_config("digits-full")
+    cfg = load_config(config)
     rows = expand_runs(cfg, data.n_train)
-    gsize = cfg.execution["group_size"]
     per = {}
-    for arch, width in cfg.architectures.items():
+    for arch in cfg.architectures:
         for b in cfg.training["batch_sizes"]:
-            epochs = group_steps * b / data.n_train
-            base = [TrainConfig(arch=arch, width=width, optimizer="sgd", lr=2e-3 * b,
-                                batch_size=b, epochs=epochs, checkpoints=2, seed=s)
-                    for s in range(gsize)]
+            base = [c.replace(epochs=group_steps * b / data.n_train, checkpoints=2)
+                    for c in _group(arch, b, 1.0, config=config)]
             t = time.perf_counter()
             train_batched(base, data)                       # group_steps steps + 2 evaluations
             both = time.perf_counter() - t
@@ -144,28 +154,31 @@ def _estimate_full(group_steps=30, workers=None, ratio=None):
             small = time.perf_counter() - t
             step = max((both - small) / (group_steps - 1), 1e-9)
             evals = max(small - step, 0.0) / 2
-            per[(arch, b)] = (step, evals)
+            per[(arch, b)] = (step / len(base), evals / len(base), len(base))
+            print(f"  {arch}/b{b}: {len(base)} runs, {1e3 * step:.1f} ms/step, "
+                  f"{1e3 * evals:.0f} ms/checkpoint per group", flush=True)
     total = 0.0
-    groups = {}
-    for r in rows:
-        groups.setdefault(r["group"], r)
-    for r in groups.values():
-        step, ev = per[(r["arch"], r["batch_size"])]
+    for r in rows:                                  # per-run shares of its group's time
+        step, ev, _ = per[(r["arch"], r["batch_size"])]
         steps = math.ceil(r["epochs"] * data.n_train / r["batch_size"])
         total += steps * step + r["checkpoints"] * ev
     w = workers or os.cpu_count() or 1
-    return {"runs": len(rows), "groups": len(groups), "group_size": gsize,
-            "seconds_per_step_per_group": {f"{a}/b{b}": v[0] for (a, b), v in per.items()},
-            "seconds_per_checkpoint_per_group": {f"{a}/b{b}": v[1] for (a, b), v in per.items()},
+    groups = len({r["group"] for r in rows})
+    raw = 4 * len(rows) * cfg.training["checkpoints"] * 1797 * 10
+    return {"config": config, "runs": len(rows), "groups": groups,
+            "seconds_per_step_per_run": {f"{a}/b{b}": v[0] for (a, b), v in per.items()},
+            "seconds_per_checkpoint_per_run": {f"{a}/b{b}": v[1] for (a, b), v in per.items()},
+            "group_runs_timed": {f"{a}/b{b}": v[2] for (a, b), v in per.items()},
             "cpu_hours_total": total / 3600, "workers": w, "wall_hours_estimate": total / 3600 / w,
-            "raw_logp_bytes": 4 * len(rows) * cfg.training["checkpoints"] * 1797 * 10,
-            "store_bytes_estimate": (None if ratio is None else
-                                     ratio * 4 * len(rows) * cfg.training["checkpoints"] * 1797 * 10)}
+            "raw_logp_bytes": raw,
+            "store_bytes_estimate": None if ratio is None else ratio * raw}
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--runs", type=int, default=8)
+    ap.add_argument("--runs", type=int, default=None,
+                    help="at most this many runs of the group (default: the whole group)")
+    ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--epochs", type=float, default=3)
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--quick-sweep", action="store_true")
@@ -175,13 +188,14 @@ def main(argv=None):
     a = ap.parse_args(argv)
     res = {"load_average_start": os.getloadavg(), "cpus": os.cpu_count(), "throughput": [],
            "memory": []}
-    for arch, width in (("fc", 64), ("allcnn", 8)):
-        r = _time_pair(arch, width, a.runs, a.epochs, a.repeats)
+    for arch in ("fc", "allcnn"):
+        r = _time_pair(arch, a.batch, a.epochs, a.repeats, runs=a.runs)
         res["throughput"].append(r)
-        print(f"{arch:7s} runs×epochs/min: loop {r['loop_runs_epochs_per_min']:8.1f}  batched "
+        print(f"{arch:7s} (width {r['width']}, batch {a.batch}, {r['runs']} runs of one sweep "
+              f"group) runs×epochs/min: loop {r['loop_runs_epochs_per_min']:8.1f}  batched "
               f"{r['batched_runs_epochs_per_min']:8.1f}  speed-up {r['speedup']:.2f}× "
               f"({r['checkpoints']} checkpoints)", flush=True)
-        r2 = _time_pair(arch, width, a.runs, a.epochs, a.repeats, checkpoints=2)
+        r2 = _time_pair(arch, a.batch, a.epochs, a.repeats, checkpoints=2, runs=a.runs)
         r2["training_only"] = True
         res["throughput"].append(r2)
         print(f"{arch:7s} training only (2 checkpoints): loop "
@@ -189,7 +203,7 @@ def main(argv=None):
               f"{r2['batched_runs_epochs_per_min']:8.1f}  speed-up {r2['speedup']:.2f}×",
               flush=True)
         for kind in ("loop", "batched"):
-            m = _peak(kind, arch, width, a.runs, min(a.epochs, 1))
+            m = _peak(kind, arch, a.batch, min(a.epochs, 1))
             m["arch"] = arch
             res["memory"].append(m)
             print(f"{arch:7s} {kind:8s} peak RSS {m['peak_rss_mib']:.0f} MiB "
