@@ -31,7 +31,7 @@ _ANALYSES_HELP = ("Analyses to run: numbers 1-13 separated by commas, ranges lik
 
 def analyze(source, *, analyses="all", out="out/manifold-analysis", meta=None, labels=None,
             test=None, labels_test=None, colour_by=None, seed=0, figures=True, quick=False,
-            log=print):
+            checkpoint_stride=1, log=print):
     """What the command does, callable from Python: load, run, write ``report.md``.
 
     Returns
@@ -45,18 +45,29 @@ def analyze(source, *, analyses="all", out="out/manifold-analysis", meta=None, l
     numbers = parse_analyses(analyses, "analyze")
     t0 = time.perf_counter()
     train, test_pr, info = load_predictions(source, meta=meta, labels=labels, test=test,
-                                            labels_test=labels_test)
+                                            labels_test=labels_test,
+                                            checkpoint_stride=checkpoint_stride)
     log(f"loaded {train.m} models × {train.n_samples} samples × {train.n_classes} classes"
-        + ("" if test_pr is None else f" (+ test, {test_pr.n_samples} samples)"))
+        + ("" if test_pr is None else f" (+ test, {test_pr.n_samples} samples)")
+        + ("" if checkpoint_stride == 1 else f", every {checkpoint_stride}th checkpoint slot "
+           "and each run's last")
+        + ("" if info.get("complete", True) else
+           f"; INCOMPLETE sweep: {info['runs']} of {info['runs total']} runs have checkpoints"))
     results = run_analyses(train, test_pr, analyses=numbers, out=out, figures=figures,
                            colour_by=colour_by, seed=seed, quick=quick, log=log)
     params = {"analyses": ", ".join(f"{n} ({ANALYSES[n]})" for n in numbers), "seed": seed,
               "colour by": colour_by or "arch (default)", "models": train.m,
               "train samples": train.n_samples, "classes": train.n_classes,
               "test samples": None if test_pr is None else test_pr.n_samples,
+              "checkpoint stride": checkpoint_stride,
               "factors": ", ".join(train.varying_factors) or "none"}
+    preamble = ("" if info.get("complete", True) else
+                f"**Incomplete sweep**: only {info['runs']} of its {info['runs total']} runs "
+                "have finished checkpoints; every number below describes those models only "
+                "(resume the sweep with `hyperribbon manifold run` and analyse again).")
     report = write_report(results, out, title="Training manifold analyses", info=info,
-                          parameters=params, seconds=time.perf_counter() - t0)
+                          parameters=params, preamble=preamble,
+                          seconds=time.perf_counter() - t0)
     return results, report
 
 
@@ -84,8 +95,11 @@ def register_analysis(group: click.Group) -> None:
               help="Seed of sample subsets, forests, trained networks.")
 @click.option("--no-figures", is_flag=True, help="Write numbers and report only.")
 @click.option("--quick", is_flag=True, help="Small settings for analyses 12 and 13.")
+@click.option("--checkpoint-stride", type=int, default=1, show_default=True,
+              help="Sweeps: keep checkpoint slots 0, K, 2K, ... and each run's last (for sweeps "
+                   "whose all-pairs distance matrix would not fit in memory).")
 def analyze_command(source, analyses, out, meta, labels, test, labels_test, colour_by, seed,
-                    no_figures, quick):
+                    no_figures, quick, checkpoint_stride):
     """Analyse SOURCE: a sweep directory, or an (m, N, C) .npy/zarr stack of probabilities or
     log-probabilities of m models on N samples with C classes (with --labels and --meta)."""
     from hyperribbon.theory import InvalidArgument
@@ -93,6 +107,7 @@ def analyze_command(source, analyses, out, meta, labels, test, labels_test, colo
         results, report = analyze(source, analyses=analyses, out=out, meta=meta, labels=labels,
                                   test=test, labels_test=labels_test, colour_by=colour_by,
                                   seed=seed, figures=not no_figures, quick=quick,
+                                  checkpoint_stride=checkpoint_stride,
                                   log=lambda s: click.echo(s, err=True))
     except InvalidArgument as exc:
         raise click.UsageError(str(exc)) from None

@@ -99,8 +99,8 @@ def load_meta(path, m: int, argument: str = "--meta", owner: str = "load_meta") 
     return meta
 
 
-def load_predictions(source, *, meta=None, labels=None, test=None, labels_test=None
-                     ) -> tuple:
+def load_predictions(source, *, meta=None, labels=None, test=None, labels_test=None,
+                     checkpoint_stride: int = 1) -> tuple:
     """``(train, test_or_None, info)`` Predictions from a sweep or a user's stack.
 
     Parameters
@@ -113,6 +113,14 @@ def load_predictions(source, *, meta=None, labels=None, test=None, labels_test=N
         Labels of the stack's samples (required for a user's stack).
     test, labels_test : path, optional
         A test stack of the same models and its labels.
+    checkpoint_stride : int
+        Sweeps only: keep every ``checkpoint_stride``-th checkpoint slot of each run and its
+        last (:meth:`Sweep.stack <hyperribbon.experiments.manifold.store.Sweep.stack>`);
+        recorded in ``info``.
+
+    ``info`` records the source, the stride and, for a sweep, whether it is complete (an
+    incomplete sweep is analysed as far as it got and says so: ``complete`` False and
+    ``runs finished`` of ``runs total``).
     """
     owner = "load_predictions"
     if is_sweep(source):
@@ -123,8 +131,8 @@ def load_predictions(source, *, meta=None, labels=None, test=None, labels_test=N
                                       "metadata, labels and test predictions)", v)
         from hyperribbon.experiments.manifold.store import open_sweep
         sw = open_sweep(str(source))
-        lp_tr, m_tr = sw.stack("train")
-        lp_te, m_te = sw.stack("test")
+        lp_tr, m_tr = _stack(sw, "train", checkpoint_stride)
+        lp_te, m_te = _stack(sw, "test", checkpoint_stride)
         if len(m_tr) == 0:
             raise InvalidArgument("SWEEP", owner, "hold at least one finished checkpoint",
                                   str(source))
@@ -137,8 +145,13 @@ def load_predictions(source, *, meta=None, labels=None, test=None, labels_test=N
         te = Predictions(lp_te, meta_df, sw.labels("test"), split="test", kind="log")
         info = {"source": os.fspath(source), "kind": "sweep", "dataset": sw.attrs.get("dataset"),
                 "diverged_excluded": int(m_tr.attrs.get("diverged_excluded", 0)),
-                "runs": int(meta_df["run_id"].nunique())}
+                "runs": int(meta_df["run_id"].nunique()),
+                "runs total": int(len(sw.runs)), "complete": bool(sw.is_complete),
+                "checkpoint_stride": int(checkpoint_stride)}
         return tr, te, info
+    if checkpoint_stride != 1:
+        raise InvalidArgument("--checkpoint-stride", owner, "be 1 for a stack of predictions "
+                              "(it selects checkpoint slots of a sweep)", checkpoint_stride)
     arr = load_stack(source, "SOURCE", owner)
     m, N, _ = arr.shape
     if labels is None:
@@ -160,6 +173,17 @@ def load_predictions(source, *, meta=None, labels=None, test=None, labels_test=N
     info = {"source": os.fspath(source), "kind": "stack", "meta": None if meta is None
             else os.fspath(meta), "labels": os.fspath(labels)}
     return tr, te, info
+
+
+def _stack(sw, split, stride):
+    """``Sweep.stack`` whose stride error names the command-line flag."""
+    try:
+        return sw.stack(split, checkpoint_stride=stride)
+    except InvalidArgument as exc:
+        if exc.argument != "checkpoint_stride":
+            raise
+        raise InvalidArgument("--checkpoint-stride", "load_predictions", exc.rule,
+                              exc.value) from None
 
 
 def _predictions(arr, meta, y, split, argument, owner):

@@ -65,3 +65,29 @@ def test_status_of_a_non_sweep_is_a_usage_error(tmp_path):
 def test_group_help_lists_the_commands():
     res = CliRunner().invoke(_group(), ["manifold"])
     assert res.exit_code == 0 and "run" in res.output and "status" in res.output
+
+
+def test_analyze_a_sweep_with_a_stride_and_an_incomplete_sweep_says_so(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(TOML)
+    out = tmp_path / "sw"
+    res = CliRunner().invoke(_group(), ["manifold", "run", str(cfg), "--out", str(out),
+                                        "--scheduler", "sync", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    a = CliRunner().invoke(_group(), ["manifold", "analyze", str(out), "--analyses", "1",
+                                      "--checkpoint-stride", "2", "--no-figures",
+                                      "--out", str(tmp_path / "a")])
+    assert a.exit_code == 0, a.output
+    assert "loaded 4 models" in a.output                # slots 0 and 2 (the last) of 2 runs
+    report = (tmp_path / "a" / "report.md").read_text()
+    assert "| checkpoint stride | 2 |" in report and "Incomplete sweep" not in report
+    sw = open_sweep(str(out))
+    sw.root["metrics/done"][1, 1] = False                  # as if killed before this slot
+    b = CliRunner().invoke(_group(), ["manifold", "analyze", str(out), "--analyses", "1",
+                                      "--no-figures", "--out", str(tmp_path / "b")])
+    assert b.exit_code == 0, b.output
+    assert "INCOMPLETE sweep" in b.output
+    assert "**Incomplete sweep**" in (tmp_path / "b" / "report.md").read_text()
+    bad = CliRunner().invoke(_group(), ["manifold", "analyze", str(out), "--checkpoint-stride",
+                                        "0", "--out", str(tmp_path / "c")])
+    assert bad.exit_code == 2 and "`--checkpoint-stride`" in bad.output

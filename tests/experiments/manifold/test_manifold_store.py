@@ -76,6 +76,22 @@ def test_written_slots_read_back_and_stack_excludes_diverged(sweep):
     assert sw.logp("train").shape == (3, 3, 5, 3)
 
 
+def test_checkpoint_stride_keeps_every_kth_slot_and_each_runs_last(tmp_path):
+    runs = _runs(n_ck=(7, 5, 6))
+    sw = create_sweep(str(tmp_path / "s7"), runs, dataset="digits", classes=3,
+                      y_train=np.arange(5) % 3, y_test=np.arange(4) % 3, checkpoints=7)
+    written = {(r, k): _fill(sw, r, k) for r in range(3) for k in range(int(runs.n_checkpoints[r]))}
+    logp, meta = open_sweep(sw.path).stack("train", checkpoint_stride=3)
+    expected = [(r, k) for r, n in enumerate((7, 5, 6)) for k in range(n)
+                if k % 3 == 0 or k == n - 1]                      # the rule, written out
+    assert list(zip(meta.run_id, meta.checkpoint)) == expected
+    assert meta.attrs["checkpoint_stride"] == 3
+    for i, rk in enumerate(expected):
+        assert np.array_equal(logp[i], written[rk][0])
+    full, _ = open_sweep(sw.path).stack("train", checkpoint_stride=1)
+    assert full.shape[0] == 7 + 5 + 6
+
+
 def test_completeness_requires_every_slot_of_done_runs(sweep):
     for r in range(3):
         for k in range(int(_runs().n_checkpoints[r])):
@@ -106,6 +122,12 @@ INVALID = [
                  "checkpoints", id="create-too-few-slots"),
     pytest.param(lambda p: open_sweep(str(p / "sw")).stack("valid"), "split", id="stack-split"),
     pytest.param(lambda p: open_sweep(str(p / "sw")).stack(runs=[7]), "runs", id="stack-runs"),
+    pytest.param(lambda p: open_sweep(str(p / "sw")).stack(checkpoint_stride=0),
+                 "checkpoint_stride", id="stack-stride-zero"),
+    pytest.param(lambda p: open_sweep(str(p / "sw")).stack(checkpoint_stride=2.5),
+                 "checkpoint_stride", id="stack-stride-float"),
+    pytest.param(lambda p: open_sweep(str(p / "sw")).stack(checkpoint_stride=True),
+                 "checkpoint_stride", id="stack-stride-bool"),
 ]
 
 
