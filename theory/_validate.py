@@ -11,13 +11,57 @@ from .errors import InvalidArgument
 EPS = np.finfo(np.float64).eps
 
 
+def is_torch(x) -> bool:
+    """Whether ``x`` is a torch tensor (recognised by its module: torch is never imported here)."""
+    return type(x).__module__.split(".")[0] == "torch"
+
+
+def from_torch(x, argument: str, owner: str) -> np.ndarray:
+    """A torch tensor as a numpy array: detached (``requires_grad`` is fine), moved to the CPU,
+    conjugate/negative views resolved, sparse made dense, float16/bfloat16 widened to float32
+    (numpy has no bfloat16). Complex tensors are a named error."""
+    t = x.detach()
+    if t.device.type != "cpu":
+        t = t.cpu()
+    if t.is_complex():
+        raise InvalidArgument(argument, owner, "be a real array", x)
+    if str(t.dtype) in ("torch.bfloat16", "torch.float16"):
+        t = t.float()
+    if getattr(t, "is_sparse", False):
+        t = t.to_dense()
+    return t.resolve_conj().resolve_neg().numpy()
+
+
+def as_float64_array(x, argument: str, owner: str, rule: str = "be an array of real numbers"
+                     ) -> np.ndarray:
+    """``x`` as a float64 numpy array, or a named error.
+
+    Accepts what users pass: nested lists, numpy arrays of any real dtype (integers and booleans
+    such as one-hot arrays, float16/32), non-contiguous views, and torch tensors on any device,
+    also ones that require grad (:func:`from_torch`). A complex array is an error (a cast would
+    silently drop the imaginary part), as is anything numpy cannot convert (``rule`` says what
+    was expected). No check of shape or finiteness here.
+
+    >>> as_float64_array(np.arange(6, dtype=np.int32).reshape(2, 3)[:, ::2], "a", "f")
+    array([[0., 2.],
+           [3., 5.]])
+    """
+    if is_torch(x):
+        x = from_torch(x, argument, owner)
+    try:
+        complex_ = np.iscomplexobj(x)
+        arr = None if complex_ else np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError, RuntimeError):
+        raise InvalidArgument(argument, owner, rule, x) from None
+    if complex_:
+        raise InvalidArgument(argument, owner, "be real (not complex)", x)
+    return arr
+
+
 def as_real_vector(x, argument: str, owner: str, *, length: int | None = None,
                    min_length: int = 1) -> np.ndarray:
-    """A finite 1-D float64 array, or a named error."""
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InvalidArgument(argument, owner, "be a 1-D array of real numbers", x) from None
+    """A finite 1-D float64 array, or a named error (``x`` as :func:`as_float64_array` takes)."""
+    arr = as_float64_array(x, argument, owner, "be a 1-D array of real numbers")
     if arr.ndim != 1:
         raise InvalidArgument(argument, owner, "be a 1-D array", arr)
     if arr.size < min_length:
@@ -32,11 +76,8 @@ def as_real_vector(x, argument: str, owner: str, *, length: int | None = None,
 
 def as_real_matrix(x, argument: str, owner: str, *, shape: tuple | None = None,
                    square: bool = False) -> np.ndarray:
-    """A finite 2-D float64 array, or a named error."""
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InvalidArgument(argument, owner, "be a 2-D array of real numbers", x) from None
+    """A finite 2-D float64 array, or a named error (``x`` as :func:`as_float64_array` takes)."""
+    arr = as_float64_array(x, argument, owner, "be a 2-D array of real numbers")
     if arr.ndim != 2:
         raise InvalidArgument(argument, owner, "be a 2-D array", arr)
     if square and arr.shape[0] != arr.shape[1]:
@@ -125,7 +166,7 @@ def as_nonnegative(x, argument: str, owner: str) -> float:
 
 
 def as_weights(w0, d: int, owner: str) -> np.ndarray:
-    w = np.asarray(w0, dtype=float)
+    w = as_float64_array(w0, "w0", owner)
     if w.ndim == 1:
         w = w[None, :]
     if w.ndim != 2 or w.shape[1] != d or w.shape[0] < 1:

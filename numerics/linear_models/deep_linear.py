@@ -46,8 +46,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hyperribbon.theory._validate import (as_int, as_nonnegative, as_positive, as_real_matrix,
-                                          as_real_vector)
+from hyperribbon.theory._validate import (as_float64_array, as_int, as_nonnegative, as_positive,
+                                          as_real_matrix, as_real_vector)
 from hyperribbon.theory.errors import InvalidArgument
 
 from ._sizes import check_trajectories, steps_bar
@@ -252,8 +252,8 @@ def _kernel(X, Ws):
 
 # ---------------------------------------------------------------- validation
 def _two_layer(u, v, d, owner, names=("u", "v")):
-    u = np.asarray(u, dtype=float)
-    v = np.asarray(v, dtype=float)
+    u = as_float64_array(u, names[0], owner)
+    v = as_float64_array(v, names[1], owner)
     if u.ndim == 1:
         u = u[None]
     if v.ndim == 2:
@@ -269,11 +269,11 @@ def _two_layer(u, v, d, owner, names=("u", "v")):
 
 
 def _deep_weights(weights, d, owner):
+    rule = "be a list of (N, h_l, h_{l-1}) arrays"
     try:
-        Ws = [np.asarray(W, dtype=float) for W in weights]
-    except (TypeError, ValueError):
-        raise InvalidArgument("weights", owner, "be a list of (N, h_l, h_{l-1}) arrays",
-                              weights) from None
+        Ws = [as_float64_array(W, "weights", owner, rule) for W in weights]
+    except TypeError:                                   # not iterable
+        raise InvalidArgument("weights", owner, rule, weights) from None
     if len(Ws) < 1:
         raise InvalidArgument("weights", owner, "contain at least one layer", weights)
     prev = d

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hyperribbon.theory._validate import as_int, as_real_matrix, as_real_vector, as_weights
+from hyperribbon.theory._validate import (as_float64_array, as_int, as_real_matrix, as_real_vector,
+                                          as_weights)
 from hyperribbon.theory.errors import InvalidArgument
 from hyperribbon.theory.linear_models.problems import LinearGDProblem
 
@@ -76,7 +77,7 @@ def simulate_weight_gd(X, y, alpha: float, T: int, w0) -> np.ndarray:
 def empirical_pca_matrix(trajectories) -> np.ndarray:
     r"""P(N, T) of eq. (5.2.3): the covariance (1/(NT) normalisation) of all points of all
     trajectories; ``trajectories`` has shape (N, T, n)."""
-    R = np.asarray(trajectories, dtype=float)
+    R = as_float64_array(trajectories, "trajectories", "empirical_pca_matrix")
     if R.ndim != 3:
         raise InvalidArgument("trajectories", "empirical_pca_matrix",
                               "have shape (N, T, n)", R)

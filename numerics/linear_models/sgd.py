@@ -52,8 +52,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hyperribbon.theory._validate import (as_data, as_int, as_nonnegative, as_positive,
-                                          as_real_matrix, as_real_vector, as_weights, psd_factor)
+from hyperribbon.theory._validate import (as_data, as_float64_array, as_int, as_nonnegative,
+                                          as_positive, as_real_matrix, as_real_vector, as_weights,
+                                          psd_factor)
 from hyperribbon.theory.errors import InvalidArgument
 
 from ._sizes import check_trajectories, steps_bar
@@ -578,7 +579,7 @@ def empirical_pca_standard_error(trajectories) -> np.ndarray:
     True
     """
     owner = "empirical_pca_standard_error"
-    R = np.asarray(trajectories, dtype=float)
+    R = as_float64_array(trajectories, "trajectories", owner)
     if R.ndim == 3:
         R = R[None]
     if R.ndim != 4 or R.shape[1] < 2:

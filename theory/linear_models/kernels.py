@@ -21,7 +21,7 @@ import sympy as sp
 
 from . import gd_closed_forms as cf
 from ._linear_gd_support import EPS, comparison, rel_err
-from .._validate import as_real_matrix, as_real_vector, check_symmetric
+from .._validate import as_float64_array, as_real_matrix, as_real_vector, check_symmetric
 from ..domains import check_allocation, size_domain
 from ..errors import InvalidArgument, PrecisionExhausted
 from ..lemma import Assumption, Lemma, Precision
@@ -125,7 +125,7 @@ class MultiKernelProblem:
             G = self.grams
             if G is None:
                 G = np.array([(U * lam) @ U.T for lam, U in eig])
-            G = np.asarray(G, dtype=float)
+            G = as_float64_array(G, "grams", owner)
             if G.shape != (len(eig), n, n):
                 raise InvalidArgument("grams", owner, f"have shape ({len(eig)}, {n}, {n}) like "
                                       "`spectra` (or be None)", G)
@@ -136,7 +136,7 @@ class MultiKernelProblem:
                     raise InvalidArgument("grams", owner, f"agree with `spectra` (kernel {m}: "
                                           f"|K − UΛUᵀ| > 64·n·ε·λ1 = {tol:.3g})", G)
         else:
-            G = np.asarray(self.grams, dtype=float)
+            G = as_float64_array(self.grams, "grams", owner)
             if G.ndim != 3 or G.shape[1] != G.shape[2]:
                 raise InvalidArgument("grams", owner, "have shape (M, n, n)", G)
             MULTI_KERNEL_DOMAINS["M"].validate(G.shape[0], "grams", owner + " (M kernels)")

@@ -36,13 +36,10 @@ import os
 
 import numpy as np
 
+from .._validate import from_torch as _from_torch, is_torch as _is_torch
 from ..errors import InvalidArgument
 
 __all__ = ["as_array", "is_lazy", "open_path"]
-
-
-def _is_torch(x) -> bool:
-    return type(x).__module__.split(".")[0] == "torch"
 
 
 def is_lazy(x) -> bool:
@@ -69,19 +66,6 @@ def open_path(path, argument: str, owner: str):
         return np.load(p, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError):
         raise InvalidArgument(argument, owner, "be a .npy file", p) from None
-
-
-def _from_torch(x, argument, owner):
-    t = x.detach()
-    if t.device.type != "cpu":
-        t = t.cpu()
-    if t.is_complex():
-        raise InvalidArgument(argument, owner, "be a real array", x)
-    if str(t.dtype) in ("torch.bfloat16", "torch.float16"):
-        t = t.float()
-    if getattr(t, "is_sparse", False):
-        t = t.to_dense()
-    return t.resolve_conj().resolve_neg().numpy()
 
 
 def as_array(x, argument: str, owner: str, *, lazy: bool = False, numeric: bool = True):
