@@ -133,7 +133,11 @@ def verify_network(key: str = "all", **options) -> list:
     Raises
     ------
     InvalidArgument
-        ``key`` does not address a lemma about networks, or bad ``options``.
+        ``key`` does not address a lemma about networks, or bad ``options``: ``width``,
+        ``epochs`` and ``seed`` are checked against the same declared domains as in
+        :func:`hyperribbon.experiments.verify.verify` (``epochs`` an integer ≥ 1: a lemma is
+        verified on a trained network; :func:`network_problem` itself also takes
+        ``epochs=0``), ``bias`` must be a boolean.
     """
     from hyperribbon.theory import registry
     from hyperribbon.theory.networks import NetworkProblem
@@ -144,6 +148,17 @@ def verify_network(key: str = "all", **options) -> list:
         raise InvalidArgument(name, "verify_network",
                               "be an option of network_problem (arch, width, data, epochs, seed, "
                               "samples, bias, cache, progress)", options[name])
+    # the numeric options go through the declared domains of `hyperribbon verify` (one rule
+    # for the Python call and the command line: epochs an integer in [1, LIMITS['epochs']], ...)
+    from hyperribbon.experiments.verify import _validate
+    owner = f"verify_network({key!r})"
+    given = {k: options[k] for k in ("arch", "width", "data", "epochs", "seed")
+             if options.get(k) is not None}
+    options = {**options, **_validate(given, owner)}
+    for name in ("bias", "progress"):
+        if name in options and not isinstance(options[name], (bool, np.bool_)) and \
+                not (name == "progress" and options[name] is None):
+            raise InvalidArgument(name, owner, "be True or False", options[name])
     if key == "all":
         lemmas = chapter4_lemmas()
     else:

@@ -71,6 +71,25 @@ INVALID = [
     pytest.param("4.3.1", dict(depth=3), "depth", id="unknown-option"),
     pytest.param("5.2.3", dict(), "key", id="not-a-network-lemma"),
     pytest.param("4.3.1", dict(epochs=-1), "epochs", id="negative-epochs"),
+    # every numeric option through the declared domains of `hyperribbon verify` (zero, negative,
+    # non-finite, boolean, fractional, beyond the documented upper end): a named error, no run
+    pytest.param("4.3.1", dict(epochs=0), "epochs", id="zero-epochs"),
+    pytest.param("4.3.1", dict(epochs=float("nan")), "epochs", id="nan-epochs"),
+    pytest.param("4.3.1", dict(epochs=float("inf")), "epochs", id="inf-epochs"),
+    pytest.param("4.3.1", dict(epochs=True), "epochs", id="bool-epochs"),
+    pytest.param("4.3.1", dict(epochs=2.5), "epochs", id="fractional-epochs"),
+    pytest.param("4.3.1", dict(epochs=10 ** 9), "epochs", id="epochs-above-limit"),
+    pytest.param("4.3.1", dict(width=0), "width", id="zero-width"),
+    pytest.param("4.3.1", dict(width=-4), "width", id="negative-width"),
+    pytest.param("4.3.1", dict(width=True), "width", id="bool-width"),
+    pytest.param("4.3.1", dict(width=10 ** 7), "width", id="width-above-limit"),
+    pytest.param("4.3.1", dict(seed=-1), "seed", id="negative-seed"),
+    pytest.param("4.3.1", dict(seed=float("nan")), "seed", id="nan-seed"),
+    pytest.param("4.3.1", dict(seed=False), "seed", id="bool-seed"),
+    pytest.param("4.3.1", dict(samples=True), "samples", id="bool-samples"),
+    pytest.param("4.3.1", dict(samples=-3), "samples", id="negative-samples"),
+    pytest.param("4.3.1", dict(bias="yes"), "bias", id="non-bool-bias"),
+    pytest.param("4.3.1", dict(arch=""), "arch", id="empty-arch"),
 ]
 
 
@@ -79,3 +98,10 @@ def test_invalid_arguments(key, kwargs, argument, cache):
     with pytest.raises(InvalidArgument) as err:
         verify_network(key, **{**OPTS, **kwargs}, cache=cache)
     assert err.value.argument == argument
+    assert f"`{argument}`" in str(err.value) and err.value.rule      # names it and the rule
+
+
+def test_zero_epochs_names_the_rule(cache):
+    with pytest.raises(InvalidArgument) as err:
+        verify_network("4.3.1", **{**OPTS, "epochs": 0}, cache=cache)
+    assert err.value.argument == "epochs" and "[1, 100000]" in err.value.rule
