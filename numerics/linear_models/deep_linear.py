@@ -47,10 +47,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from hyperribbon.theory._validate import (as_float64_array, as_int, as_nonnegative, as_positive,
-                                          as_real_matrix, as_real_vector)
+                                          as_real_matrix)
 from hyperribbon.theory.errors import InvalidArgument
 
-from ._sizes import check_trajectories, steps_bar
+from ._sizes import check_residuals, check_trajectories, gd_arguments, steps_bar
 
 
 __all__ = ["balanced_init", "gaussian_init", "balanced_deep_init", "two_layer_kernel",
@@ -359,7 +359,7 @@ def _member_scale(*weight_lists) -> np.ndarray:
 
 def _run(X, y, alpha, T, Ws, c, keep_kernels, owner):
     N, n = Ws[0].shape[0], X.shape[0]
-    check_trajectories((N, T, n), owner, value=T, what="residual trajectories (N, T, n)")
+    check_residuals(N, T, n, owner)
     if keep_kernels:
         check_trajectories((N, T, n, n), owner, value=T, what="kernels (N, T, n, n)")
     out = np.empty((N, T, n))
@@ -450,11 +450,8 @@ def simulate_two_layer(X, y, alpha: float, T: int, u0, v0, *, loss: str = "mean"
     True
     """
     owner = "simulate_two_layer"
-    X = as_real_matrix(X, "X", owner)
+    X, y, alpha, T = gd_arguments(X, y, alpha, T, owner)
     n, d = X.shape
-    y = as_real_vector(y, "y", owner, length=n)
-    alpha = as_positive(alpha, "alpha", owner)
-    T = as_int(T, "T", owner, minimum=1)
     u, v = _two_layer(u0, v0, d, owner, names=("u0", "v0"))
     c = _loss_factor(loss, n, owner)
     return _run(X, y, alpha, T, [v, u[:, None, :]], c, bool(keep_kernels), owner)
@@ -494,11 +491,8 @@ def simulate_deep_linear(X, y, alpha: float, T: int, weights, *, loss: str = "me
     True
     """
     owner = "simulate_deep_linear"
-    X = as_real_matrix(X, "X", owner)
+    X, y, alpha, T = gd_arguments(X, y, alpha, T, owner)
     n, d = X.shape
-    y = as_real_vector(y, "y", owner, length=n)
-    alpha = as_positive(alpha, "alpha", owner)
-    T = as_int(T, "T", owner, minimum=1)
     Ws = _deep_weights(weights, d, owner)
     c = _loss_factor(loss, n, owner)
     return _run(X, y, alpha, T, Ws, c, bool(keep_kernels), owner)

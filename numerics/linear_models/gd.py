@@ -23,7 +23,7 @@ from hyperribbon.theory._validate import (as_float64_array, as_int, as_real_matr
 from hyperribbon.theory.errors import InvalidArgument
 from hyperribbon.theory.linear_models.problems import LinearGDProblem
 
-from ._sizes import check_trajectories, steps_bar
+from ._sizes import check_residuals, steps_bar
 
 __all__ = ["simulate_residuals", "simulate_weight_gd", "empirical_pca_matrix",
            "expected_empirical_pca_correction", "synthetic_data"]
@@ -42,8 +42,7 @@ def simulate_residuals(problem: LinearGDProblem, N: int, seed: int = 0) -> np.nd
     if not isinstance(problem, LinearGDProblem):
         raise InvalidArgument("problem", owner, "be a LinearGDProblem", type(problem).__name__)
     N = as_int(N, "N", owner, minimum=1)
-    check_trajectories((N, problem.T, problem.n), owner, value=problem.T,
-                       what="residual trajectories (N, T, n)")
+    check_residuals(N, problem.T, problem.n, owner)
     rng = np.random.default_rng(as_int(seed, "seed", owner, minimum=0))
     r = np.sqrt(problem.sigma_w2 * problem.lam) * rng.standard_normal((N, problem.n)) \
         - problem.yhat
@@ -62,7 +61,7 @@ def simulate_weight_gd(X, y, alpha: float, T: int, w0) -> np.ndarray:
     y = as_real_vector(y, "y", owner, length=n)
     w = as_weights(w0, d, owner)
     T = as_int(T, "T", owner, minimum=1)
-    check_trajectories((w.shape[0], T, n), owner, value=T, what="residual trajectories (N, T, n)")
+    check_residuals(w.shape[0], T, n, owner)
     out = np.empty((w.shape[0], T, n))
     bar = steps_bar(T, float(T) * w.shape[0] * n * d * 2, "weight-space GD")
     for t in range(T):

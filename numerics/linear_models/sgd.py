@@ -52,12 +52,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hyperribbon.theory._validate import (as_data, as_float64_array, as_int, as_nonnegative,
-                                          as_positive, as_real_matrix, as_real_vector, as_weights,
-                                          psd_factor)
+from hyperribbon.theory._validate import (as_float64_array, as_int, as_nonnegative, as_positive,
+                                          as_real_matrix, as_real_vector, as_weights, psd_factor)
 from hyperribbon.theory.errors import InvalidArgument
 
-from ._sizes import check_trajectories, steps_bar
+from ._sizes import check_residuals, check_trajectories, gd_arguments, steps_bar
 
 __all__ = ["simulate_sgd", "simulate_langevin", "thesis_noise_covariance", "sgd_moments",
            "sgd_second_moment_radius", "langevin_moments", "ResidualMoments",
@@ -164,17 +163,15 @@ def simulate_sgd(X, y, alpha: float, T: int, w0, batch_size: int, *, replacement
     True
     """
     owner = "simulate_sgd"
-    X, y = as_data(X, y, owner)
+    X, y, alpha, T = gd_arguments(X, y, alpha, T, owner)
     n, d = X.shape
-    alpha = as_positive(alpha, "alpha", owner)
-    T = as_int(T, "T", owner, minimum=1)
     w = as_weights(w0, d, owner)
     b = _batch(batch_size, n, owner)
     if not isinstance(replacement, (bool, np.bool_)):
         raise InvalidArgument("replacement", owner, "be a boolean", replacement)
     rng = np.random.default_rng(as_int(seed, "seed", owner, minimum=0))
     N = w.shape[0]
-    check_trajectories((N, T, n), owner, value=T, what="residual trajectories (N, T, n)")
+    check_residuals(N, T, n, owner)
     pvals = np.full(n, 1.0 / n)
     rows = np.arange(N)[:, None]
     out = np.empty((N, T, n))
@@ -238,17 +235,15 @@ def simulate_langevin(X, y, alpha: float, T: int, w0, batch_size: int, noise_cov
     True
     """
     owner = "simulate_langevin"
-    X, y = as_data(X, y, owner)
+    X, y, alpha, T = gd_arguments(X, y, alpha, T, owner)
     n, d = X.shape
-    alpha = as_positive(alpha, "alpha", owner)
-    T = as_int(T, "T", owner, minimum=1)
     w = as_weights(w0, d, owner)
     b = _batch(batch_size, n, owner)
     D = as_real_matrix(noise_cov, "noise_cov", owner, shape=(d, d))
     F = psd_factor(D, "noise_cov", owner)
     rng = np.random.default_rng(as_int(seed, "seed", owner, minimum=0))
     N = w.shape[0]
-    check_trajectories((N, T, n), owner, value=T, what="residual trajectories (N, T, n)")
+    check_residuals(N, T, n, owner)
     scale = alpha / math.sqrt(b)
     out = np.empty((N, T, n))
     bar = steps_bar(T, float(T) * N * (n + d) * d * 2, "Langevin model")
@@ -426,10 +421,8 @@ def sgd_moments(X, y, alpha: float, T: int, batch_size: int, *, replacement: boo
     True
     """
     owner = "sgd_moments"
-    X, y = as_data(X, y, owner)
+    X, y, alpha, T = gd_arguments(X, y, alpha, T, owner)
     n = X.shape[0]
-    alpha = as_positive(alpha, "alpha", owner)
-    T = as_int(T, "T", owner, minimum=1)
     b = _batch(batch_size, n, owner)
     if not isinstance(replacement, (bool, np.bool_)):
         raise InvalidArgument("replacement", owner, "be a boolean", replacement)
@@ -537,10 +530,8 @@ def langevin_moments(X, y, alpha: float, T: int, batch_size: int, noise_cov, *,
     True
     """
     owner = "langevin_moments"
-    X, y = as_data(X, y, owner)
+    X, y, alpha, T = gd_arguments(X, y, alpha, T, owner)
     n, d = X.shape
-    alpha = as_positive(alpha, "alpha", owner)
-    T = as_int(T, "T", owner, minimum=1)
     b = _batch(batch_size, n, owner)
     D = as_real_matrix(noise_cov, "noise_cov", owner, shape=(d, d))
     psd_factor(D, "noise_cov", owner)

@@ -34,12 +34,12 @@ from __future__ import annotations
 import numpy as np
 
 from hyperribbon.theory.linear_models import gd_closed_forms as cf
-from hyperribbon.theory._validate import (EPS, as_int, as_nonnegative, as_positive, as_real_matrix,
+from hyperribbon.theory._validate import (EPS, as_int, as_nonnegative, as_real_matrix,
                                           as_real_vector, as_weights)
 from hyperribbon.theory.errors import InvalidArgument
 from hyperribbon.theory.linear_models.problems import LinearGDProblem
 
-from ._sizes import check_trajectories
+from ._sizes import check_residuals, gd_arguments
 
 from .pca import pca_matrices
 
@@ -77,14 +77,11 @@ def simulate_gd_weight_decay(X, y, alpha: float, weight_decay: float, T: int,
     True
     """
     owner = "simulate_gd_weight_decay"
-    X = as_real_matrix(X, "X", owner)
+    X, y, alpha, T = gd_arguments(X, y, alpha, T, owner)
     n, d = X.shape
-    y = as_real_vector(y, "y", owner, length=n)
-    alpha = as_positive(alpha, "alpha", owner)
     lam = as_nonnegative(weight_decay, "weight_decay", owner)
-    T = as_int(T, "T", owner, minimum=1)
     w = as_weights(w0, d, owner)
-    check_trajectories((w.shape[0], T, n), owner, value=T, what="residual trajectories (N, T, n)")
+    check_residuals(w.shape[0], T, n, owner)
     out = np.empty((w.shape[0], T, n))
     for t in range(T):
         r = w @ X.T - y
