@@ -387,11 +387,7 @@ def zolotarev_nome(a, b, *, dps: int = 50):
     """
     owner = "zolotarev_nome"
     dps = _check_dps(dps, owner)
-    with mpmath.workdps(dps + _GUARD):
-        a_, b_ = _check_ab(a, b, owner)
-        value = mpmath.exp(-mpmath.pi * _kprime_over_k(a_, b_))
-    with mpmath.workdps(dps):
-        return +value
+    return _rounded(dps, lambda: mpmath.exp(-mpmath.pi * _kprime_over_k(*_check_ab(a, b, owner))))
 
 
 def zolotarev_rho(a, b, *, dps: int = 50):
@@ -427,16 +423,21 @@ def zolotarev_rho(a, b, *, dps: int = 50):
     """
     owner = "zolotarev_rho"
     dps = _check_dps(dps, owner)
-    with mpmath.workdps(dps + _GUARD):
-        a_, b_ = _check_ab(a, b, owner)
-        value = mpmath.exp(mpmath.pi ** 2 / (2 * mpmath.log(4 * b_ / a_)))
-    with mpmath.workdps(dps):
-        return +value
+    return _rounded(dps, lambda: mpmath.exp(_log_rho(a, b, owner)))
 
 
 def _log_rho(a, b, owner: str):
     a_, b_ = _check_ab(a, b, owner)
     return mpmath.pi ** 2 / (2 * mpmath.log(4 * b_ / a_))
+
+
+def _rounded(dps: int, compute):
+    """``compute()`` evaluated with :data:`_GUARD` extra digits, rounded to ``dps`` digits
+    (the inputs are read inside ``compute``, so the guard digits reach them too)."""
+    with mpmath.workdps(dps + _GUARD):
+        value = compute()
+    with mpmath.workdps(dps):
+        return +value
 
 
 def zolotarev_bound(k, a, b, *, dps: int = 50):
@@ -471,11 +472,7 @@ def zolotarev_bound(k, a, b, *, dps: int = 50):
     owner = "zolotarev_bound"
     k = _check_k(k, owner)
     dps = _check_dps(dps, owner)
-    with mpmath.workdps(dps + _GUARD):
-        log_rho = _log_rho(a, b, owner)
-        value = 4 * mpmath.exp(-2 * k * log_rho)
-    with mpmath.workdps(dps):
-        return +value
+    return _rounded(dps, lambda: 4 * mpmath.exp(-2 * k * _log_rho(a, b, owner)))
 
 
 def thesis_refined_bound(k, a, b, *, dps: int = 50):
@@ -514,12 +511,10 @@ def thesis_refined_bound(k, a, b, *, dps: int = 50):
     owner = "thesis_refined_bound"
     k = _check_k(k, owner)
     dps = _check_dps(dps, owner)
-    with mpmath.workdps(dps + _GUARD):
-        log_rho = _log_rho(a, b, owner)
-        t = mpmath.exp(-2 * k * log_rho)
-        value = 4 * t / (1 + t * t) ** 2
-    with mpmath.workdps(dps):
-        return +value
+    def refined():
+        t = mpmath.exp(-2 * k * _log_rho(a, b, owner))
+        return 4 * t / (1 + t * t) ** 2
+    return _rounded(dps, refined)
 
 
 def zolotarev_number_intervals(k, E, F, *, dps: int = 50):
