@@ -299,6 +299,7 @@ class _Optim:
 # ---------------------------------------------------------------------------- driver
 def train_batched(configs: Sequence[TrainConfig], data: Dataset, *,
                   on_checkpoint: Callable[[int, CheckpointRecord], None] | None = None,
+                  on_checkpoints: Callable[[list, list], None] | None = None,
                   state: dict | None = None, on_state: Callable[[dict], None] | None = None,
                   eval_chunk: int = 256, method: str = "auto") -> list:
     """Train several runs of one group together (see :func:`group_key`).
@@ -310,6 +311,9 @@ def train_batched(configs: Sequence[TrainConfig], data: Dataset, *,
     data : Dataset
     on_checkpoint : callable, optional
         ``on_checkpoint(i, record)`` for run ``configs[i]`` as soon as its checkpoint is computed.
+    on_checkpoints : callable, optional
+        ``on_checkpoints(indices, records)`` once per checkpoint with every run still training
+        (after ``on_checkpoint``): the sweep writes a whole group's slot in one store call.
     state, on_state
         Resume state and its callback, as in :func:`~hyperribbon.experiments.networks.train`
         (the state references live tensors: serialise or copy it at once).
@@ -372,6 +376,7 @@ def train_batched(configs: Sequence[TrainConfig], data: Dataset, *,
         outs = {split: torch.cat([engine.logp(x[i:i + eval_chunk])
                                   for i in range(0, x.shape[0], eval_chunk)], dim=1).numpy()
                 for split, x in xs.items()}
+        idx, recs = [], []
         for i in np.flatnonzero(alive):
             lp_tr, lp_te = outs["train"][i], outs["test"][i]
             if not (np.isfinite(lp_tr).all() and np.isfinite(lp_te).all()):
@@ -383,8 +388,12 @@ def train_batched(configs: Sequence[TrainConfig], data: Dataset, *,
                                    np.ascontiguousarray(lp_tr), np.ascontiguousarray(lp_te),
                                    e_tr, e_te, l_tr, l_te)
             records[i].append(rec)
+            idx.append(int(i))
+            recs.append(rec)
             if on_checkpoint is not None:
                 on_checkpoint(int(i), rec)
+        if on_checkpoints is not None and idx:
+            on_checkpoints(idx, recs)
 
     def save(k, step):
         if on_state is not None:

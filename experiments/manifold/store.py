@@ -36,7 +36,8 @@ import numpy as np
 from hyperribbon.theory import InvalidArgument
 
 __all__ = ["FORMAT", "STATUS", "RUN_COLUMNS", "create_sweep", "open_sweep", "Sweep",
-           "write_checkpoint", "set_status", "clean_partial_writes"]
+           "write_checkpoint", "write_checkpoints", "checkpoint_arrays", "set_status",
+           "clean_partial_writes"]
 
 FORMAT = "hyperribbon-sweep/1"
 STATUS = ("pending", "running", "done", "diverged")
@@ -127,17 +128,63 @@ def _write_csv(df, path):
     os.replace(tmp, path)
 
 
+def checkpoint_arrays(root) -> dict:
+    """The zarr arrays :func:`write_checkpoints` writes, opened once (opening an array reads its
+    metadata: a writer that writes thousands of slots keeps these handles)."""
+    names = ["train/logp", "test/logp", "metrics/step", "metrics/epoch"]
+    names += [f"metrics/{m}" for m in METRICS] + ["metrics/done"]
+    return {n: root[n] for n in names}
+
+
+def write_checkpoints(arrays, runs, slot: int, *, step, epoch, logp_train, logp_test,
+                      train_error, test_error, train_loss, test_loss) -> None:
+    """Write one checkpoint slot of several runs at once: every run's logp (train, test), then
+    every metric, then the ``done`` flags last (the commit; one chunk per run, so a kill
+    leaves each run's slot either committed or not).
+
+    Parameters
+    ----------
+    arrays : dict from :func:`checkpoint_arrays` (or a zarr group: opened here)
+    runs : (R,) increasing ints — run ids
+    slot : int
+    step, epoch : scalars (shared) or (R,) arrays
+    logp_train, logp_test : (R, N_train, C), (R, N_test, C) — float32 log-probabilities
+    train_error, test_error, train_loss, test_loss : (R,) arrays
+    """
+    if not isinstance(arrays, dict):
+        arrays = checkpoint_arrays(arrays)
+    ids = np.asarray(runs, dtype=np.int64).reshape(-1)
+    if ids.size == 0:
+        return
+    if ids.size > 1 and not np.all(np.diff(ids) > 0):
+        raise InvalidArgument("runs", "write_checkpoints", "be increasing run ids", runs)
+    r = ids.size
+
+    def per_run(v, dtype):
+        return np.broadcast_to(np.asarray(v, dtype), (r,))
+
+    sel = (ids, slot) if r > 1 else (int(ids[0]), slot)
+    one = (lambda a: a) if r > 1 else (lambda a: a[0])
+    arrays["train/logp"][sel] = one(np.asarray(logp_train, np.float32).reshape(
+        (r,) + np.shape(logp_train)[-2:]))
+    arrays["test/logp"][sel] = one(np.asarray(logp_test, np.float32).reshape(
+        (r,) + np.shape(logp_test)[-2:]))
+    arrays["metrics/step"][sel] = one(per_run(step, np.int64))
+    for name, value in (("epoch", epoch), ("train_error", train_error),
+                        ("test_error", test_error), ("train_loss", train_loss),
+                        ("test_loss", test_loss)):
+        arrays[f"metrics/{name}"][sel] = one(per_run(value, np.float64))
+    arrays["metrics/done"][sel] = one(np.ones(r, bool))
+
+
 def write_checkpoint(root, run: int, slot: int, *, step: int, epoch: float, logp_train,
                      logp_test, train_error: float, test_error: float, train_loss: float,
                      test_loss: float) -> None:
     """Write one checkpoint slot of one run, ``done`` last (the atomic commit)."""
-    root[f"train/logp"][run, slot] = np.asarray(logp_train, np.float32)
-    root[f"test/logp"][run, slot] = np.asarray(logp_test, np.float32)
-    row = {"step": step, "epoch": epoch, "train_error": train_error, "test_error": test_error,
-           "train_loss": train_loss, "test_loss": test_loss}
-    for name, value in row.items():
-        root[f"metrics/{name}"][run, slot] = value
-    root["metrics/done"][run, slot] = True
+    write_checkpoints(root, [run], slot, step=step, epoch=epoch,
+                      logp_train=np.asarray(logp_train)[None],
+                      logp_test=np.asarray(logp_test)[None], train_error=[train_error],
+                      test_error=[test_error], train_loss=[train_loss], test_loss=[test_loss])
 
 
 def set_status(root, run: int, status: str) -> None:

@@ -140,21 +140,31 @@ def run_group(path: str, group: int) -> dict:
     for r in ids:
         _store.set_status(sw.root, int(r), "running")
 
+    arrays = _store.checkpoint_arrays(sw.root)
+
+    def write_all(idx, recs):
+        """One store call per checkpoint for the whole group (slots already done are kept)."""
+        keep = [(i, r) for i, r in zip(idx, recs) if not done[i, r.index]]
+        if not keep:
+            return
+        idx, recs = [i for i, _ in keep], [r for _, r in keep]
+        _store.write_checkpoints(
+            arrays, ids[idx], recs[0].index, step=[r.step for r in recs],
+            epoch=[r.epoch for r in recs], logp_train=np.stack([r.logp_train for r in recs]),
+            logp_test=np.stack([r.logp_test for r in recs]),
+            train_error=[r.train_error for r in recs], test_error=[r.test_error for r in recs],
+            train_loss=[r.train_loss for r in recs], test_loss=[r.test_loss for r in recs])
+
     def write(i, rec):
-        if not done[i, rec.index]:
-            _store.write_checkpoint(sw.root, int(ids[i]), rec.index, step=rec.step,
-                                    epoch=rec.epoch, logp_train=rec.logp_train,
-                                    logp_test=rec.logp_test, train_error=rec.train_error,
-                                    test_error=rec.test_error, train_loss=rec.train_loss,
-                                    test_loss=rec.test_loss)
+        write_all([i], [rec])
 
     def on_state(s):
         _save_state(state_path, s)
 
     if exe["batched"]:
         from .batched import train_batched
-        results = train_batched(cfgs, data, on_checkpoint=write, state=state, on_state=on_state,
-                                method=exe["method"])
+        results = train_batched(cfgs, data, on_checkpoints=write_all, state=state,
+                                on_state=on_state, method=exe["method"])
     else:
         from hyperribbon.experiments.networks.train import train
         results = [train(cfgs[0], data, on_checkpoint=lambda rec: write(0, rec), state=state,

@@ -121,22 +121,24 @@ def test_crash_between_logp_and_done_then_resume(tmp_path, monkeypatch, batched,
     ref = str(tmp_path / "ref")
     run_sweep(cfg, ref, scheduler="sync", progress=False)
     out = str(tmp_path / "out")
-    original = store_mod.write_checkpoint
-    calls = {"n": 0}
+    original = store_mod.write_checkpoints
+    calls = {"n": 0, "committed": 0}
 
-    def crashing(root, run, slot, **kw):
+    def crashing(arrays, runs, slot, **kw):
         calls["n"] += 1
-        if calls["n"] == 9:
-            root["train/logp"][run, slot] = np.asarray(kw["logp_train"], np.float32)
+        if calls["n"] == 5:
+            arrays["train/logp"][np.asarray(runs), slot] = np.asarray(kw["logp_train"],
+                                                                      np.float32)
             raise _Crash()
-        return original(root, run, slot, **kw)
+        calls["committed"] += len(runs)
+        return original(arrays, runs, slot, **kw)
 
-    monkeypatch.setattr(store_mod, "write_checkpoint", crashing)
+    monkeypatch.setattr(store_mod, "write_checkpoints", crashing)
     with pytest.raises(_Crash):
         run_sweep(cfg, out, scheduler="sync", progress=False)
-    monkeypatch.setattr(store_mod, "write_checkpoint", original)
+    monkeypatch.setattr(store_mod, "write_checkpoints", original)
     half = open_sweep(out)
-    assert not half.is_complete and half.runs["n_done"].sum() == 8
+    assert not half.is_complete and half.runs["n_done"].sum() == calls["committed"] > 0
     run_sweep(cfg, out, scheduler="sync", progress=False)
     _assert_same_store(out, ref)
 

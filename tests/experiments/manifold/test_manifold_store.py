@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 import zarr
 
-from hyperribbon.experiments.manifold.store import (FORMAT, clean_partial_writes, create_sweep,
-                                                    open_sweep, set_status, write_checkpoint)
+from hyperribbon.experiments.manifold.store import (FORMAT, checkpoint_arrays,
+                                                    clean_partial_writes, create_sweep,
+                                                    open_sweep, set_status, write_checkpoint,
+                                                    write_checkpoints)
 from hyperribbon.theory import InvalidArgument
 
 
@@ -90,6 +92,31 @@ def test_checkpoint_stride_keeps_every_kth_slot_and_each_runs_last(tmp_path):
         assert np.array_equal(logp[i], written[rk][0])
     full, _ = open_sweep(sw.path).stack("train", checkpoint_stride=1)
     assert full.shape[0] == 7 + 5 + 6
+
+
+def test_several_runs_written_in_one_call_read_back_run_by_run(sweep):
+    rng = np.random.default_rng(3)
+    lt = np.log(rng.dirichlet(np.ones(3), (2, 5))).astype(np.float32)
+    le = np.log(rng.dirichlet(np.ones(3), (2, 4))).astype(np.float32)
+    write_checkpoints(checkpoint_arrays(sweep.root), [0, 2], 1, step=[7, 8], epoch=0.5,
+                      logp_train=lt, logp_test=le, train_error=[0.1, 0.2],
+                      test_error=[0.3, 0.4], train_loss=[1.0, 2.0], test_loss=[3.0, 4.0])
+    sw = open_sweep(sweep.path)
+    ck = sw.checkpoints.set_index(["run_id", "checkpoint"])
+    for j, r in enumerate((0, 2)):
+        assert np.array_equal(sw.logp("train")[r, 1], lt[j])
+        assert np.array_equal(sw.logp("test")[r, 1], le[j])
+        row = ck.loc[(r, 1)]
+        assert (row.step, row.epoch, row.train_error, row.test_loss) == (7 + j, 0.5,
+                                                                         0.1 * (j + 1), 3.0 + j)
+        assert row.done
+    assert not ck["done"].drop(index=[(0, 1), (2, 1)]).any()       # nothing else touched
+    assert np.isnan(sw.logp("train")[1, 1]).all()
+    with pytest.raises(InvalidArgument) as e:
+        write_checkpoints(sweep.root, [2, 0], 0, step=1, epoch=0.0, logp_train=lt,
+                          logp_test=le, train_error=[0, 0], test_error=[0, 0],
+                          train_loss=[0, 0], test_loss=[0, 0])
+    assert e.value.argument == "runs"
 
 
 def test_completeness_requires_every_slot_of_done_runs(sweep):
