@@ -1,14 +1,16 @@
 """Output helpers shared by every experiment (private).
 
-* :func:`atomic_write_text`, :func:`atomic_savefig`, :func:`atomic_savez`: write through a
-  temporary file in the same folder and ``os.replace``, so a reader never sees half a file; the
-  result gets the permissions of an ordinary new file (``0o666`` minus the umask), not the
-  ``0o600`` of :func:`tempfile.mkstemp`.
+* :func:`atomic_write` (any writer), :func:`atomic_write_text`, :func:`atomic_write_bytes`,
+  :func:`atomic_savefig`, :func:`atomic_savez`: write through a temporary file in the same
+  folder and ``os.replace``, so a reader never sees half a file; the result gets the permissions
+  of an ordinary new file (``0o666`` minus the umask), not the ``0o600`` of
+  :func:`tempfile.mkstemp`.
 * :func:`output_folder`: a context manager that creates the output folder and removes it again
   if the run fails with a :class:`~hyperribbon.theory.errors.HyperribbonError` (invalid or
   infeasible input) and the folder did not exist before, so invalid input leaves nothing behind.
 * :func:`json_safe`: numbers stay JSON numbers (numpy scalars become ``int``/``float``),
   non-finite floats become ``null`` (JSON has no ``inf``/``nan``), tuples become lists.
+* :func:`versions`: the library versions line of the reports.
 
 Examples
 --------
@@ -25,8 +27,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write_text", "atomic_savefig", "atomic_savez", "output_folder", "json_safe",
-           "json_dumps", "file_mode", "index_list"]
+__all__ = ["atomic_write", "atomic_write_text", "atomic_write_bytes", "atomic_savefig",
+           "atomic_savez", "output_folder", "json_safe", "json_dumps", "file_mode", "index_list",
+           "versions"]
 
 
 def file_mode() -> int:
@@ -53,45 +56,60 @@ def _replace(tmp: str, path: Path) -> Path:
     return path
 
 
-def atomic_write_text(path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file and ``os.replace``."""
+def atomic_write(path, write, *, suffix: str = "", parents: bool = False) -> Path:
+    """Call ``write(tmp)`` on a temporary file next to ``path``, then ``os.replace`` it onto
+    ``path``; the temporary file is removed if ``write`` raises. ``suffix`` is given to the
+    temporary name (for writers that infer the format from it); ``parents`` creates missing
+    parent folders first.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = atomic_write(Path(d) / "a" / "x.txt", lambda t: Path(t).write_text("hi"),
+    ...                      parents=True)
+    ...     p.read_text(), oct(p.stat().st_mode & 0o777) == oct(file_mode())
+    ('hi', True)
+    """
     path = Path(path)
-    tmp = _tmp(path)
+    if parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp(path, suffix)
     try:
+        write(tmp)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return _replace(tmp, path)
+
+
+def atomic_write_text(path, text: str, *, parents: bool = False) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file and ``os.replace``."""
+    def write(tmp):
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(text)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return _replace(tmp, path)
+    return atomic_write(path, write, parents=parents)
 
 
-def atomic_savefig(fig, path, **kw) -> Path:
+def atomic_write_bytes(path, data: bytes, *, parents: bool = False) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
+    def write(tmp):
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+    return atomic_write(path, write, parents=parents)
+
+
+def atomic_savefig(fig, path, *, parents: bool = False, **kw) -> Path:
     """``fig.savefig`` to a temporary file in the same folder, then ``os.replace``."""
     path = Path(path)
-    tmp = _tmp(path, suffix=path.suffix)
-    try:
-        fig.savefig(tmp, **kw)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return _replace(tmp, path)
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, **kw), suffix=path.suffix,
+                        parents=parents)
 
 
-def atomic_savez(path, **arrays) -> Path:
+def atomic_savez(path, *, parents: bool = False, **arrays) -> Path:
     """``numpy.savez_compressed`` through a temporary file and ``os.replace``."""
     import numpy as np
-    path = Path(path)
-    tmp = _tmp(path, suffix=".npz")
-    try:
-        np.savez_compressed(tmp, **arrays)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return _replace(tmp, path)
+    return atomic_write(path, lambda tmp: np.savez_compressed(tmp, **arrays), suffix=".npz",
+                        parents=parents)
 
 
 @contextlib.contextmanager
@@ -154,3 +172,23 @@ def json_dumps(obj, **kw) -> str:
     import json
     kw.setdefault("ensure_ascii", False)
     return json.dumps(json_safe(obj), allow_nan=False, **kw)
+
+
+def versions(*distributions: str) -> str:
+    """One line with the versions of Python, numpy and ``distributions`` (package names as
+    installed, e.g. ``"scipy"``, ``"torch"``), for the reports.
+
+    >>> versions("no-such-distribution").endswith("no-such-distribution (not installed)")
+    True
+    """
+    import importlib.metadata as md
+    import platform
+
+    import numpy as np
+    parts = [f"python {platform.python_version()}", f"numpy {np.__version__}"]
+    for dist in distributions:
+        try:
+            parts.append(f"{dist} {md.version(dist)}")
+        except md.PackageNotFoundError:
+            parts.append(f"{dist} (not installed)")
+    return ", ".join(parts)

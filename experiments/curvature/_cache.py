@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 __all__ = ["default_cache_dir", "cache_key", "cache_load", "cache_store"]
@@ -56,17 +55,8 @@ def cache_store(cache_dir, key: str, final: dict, init: dict, meta: dict,
                 snapshots: dict | None = None) -> Path:
     """Write an entry atomically; returns its path. ``snapshots`` maps steps to state dicts."""
     import torch
-    cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    path = cache_dir / f"{key}.pt"
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=key + ".", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save({"final": final, "init": init, "meta": json.dumps(meta, default=str),
-                    "snapshots": {str(k): v for k, v in (snapshots or {}).items()}}, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    from hyperribbon.experiments._output import atomic_write
+    entry = {"final": final, "init": init, "meta": json.dumps(meta, default=str),
+             "snapshots": {str(k): v for k, v in (snapshots or {}).items()}}
+    return atomic_write(Path(cache_dir) / f"{key}.pt", lambda tmp: torch.save(entry, tmp),
+                        parents=True)

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hyperribbon.theory import InvalidArgument
+from hyperribbon.experiments import _figures
+from hyperribbon.experiments._figures import parameter
 
 from ._io import atomic_write_text, fmt, versions, write_json
 
@@ -28,9 +29,7 @@ __all__ = ["P", "Reproduction", "resolve_parameters", "write_report", "fim_spect
            "empirical_fim_spectrum", "hessian_top", "float64_copy", "subset"]
 
 
-def P(value, source, why=""):
-    """One parameter: value, source (caption / choice / quick / flag) and the reason."""
-    return {"value": value, "source": source, "why": why}
+P = parameter   # one row of a parameter table (hyperribbon.experiments._figures)
 
 
 @dataclass
@@ -49,41 +48,20 @@ class Reproduction:
 
 def resolve_parameters(figure: str, spec: dict, quick: bool, overrides: dict) -> dict:
     """The parameter table after ``--quick`` sizes and user overrides (source ``flag``)."""
-    prm = {k: dict(v) for k, v in spec["params"].items()}
-    if quick:
-        for k, v in spec["quick"].items():
-            prm[k] = P(v, "quick", f"reduced for --quick (full run: {prm[k]['value']})")
-    for k, v in overrides.items():
-        if v is None:
-            continue
-        if k not in prm:
-            raise InvalidArgument(k, f"reproduce({figure!r})",
-                                  f"be a parameter of {figure}: {sorted(prm)}", v)
-        prm[k] = P(v, "flag", "set by the user" + (f" (caption: {prm[k]['value']})"
-                                                   if prm[k]["source"] == "caption" else ""))
-    return prm
+    return _figures.resolve_parameters(figure, spec, quick, overrides)
 
 
 def write_report(out: Path, figure: str, spec: dict, prm: dict, lines: list, checks: dict,
                  files: list, seconds: float) -> Path:
     """``report.md``: caption, parameter table, what was measured, checks, versions, files."""
-    text = [f"# {spec['title']}", "", f"Thesis caption: {spec['caption']}", "",
-            "## Parameters", "", "| parameter | value | source | note |", "|---|---|---|---|"]
-    for k, v in prm.items():
-        text.append(f"| {k} | {v['value']} | {v['source']} | {v['why']} |")
-    text += ["", "Sources: *caption* = stated by the thesis (caption or §4.7.1); *choice* = "
-             "chosen here (the thesis's networks and data sets are too large for a CPU run, or "
-             "it does not say), change it with the parameter of the same name; *quick* = "
-             "reduced for `--quick`; *flag* = set by the user.", "",
-             "## What was measured", ""] + lines + ["", "## Checks", ""]
-    for k, v in checks.items():
-        text.append(f"- {k}: {v}")
-    text += ["", f"Versions: {versions()}. Run time {fmt(seconds, 3)} s.", "", "## Files", ""]
-    text += [f"- `{Path(f).name}`" for f in files]
-    png = [Path(f).name for f in files if str(f).endswith(".png")]
-    if png:
-        text += ["", f"![{figure}]({png[0]})"]
-    return atomic_write_text(Path(out) / "report.md", "\n".join(text) + "\n")
+    sources = ("Sources: *caption* = stated by the thesis (caption or §4.7.1); *choice* = "
+               "chosen here (the thesis's networks and data sets are too large for a CPU run, or "
+               "it does not say), change it with the parameter of the same name; *quick* = "
+               "reduced for `--quick`; *flag* = set by the user.")
+    text = _figures.report_text(figure, spec["title"], f"Thesis caption: {spec['caption']}", prm,
+                                sources, lines, checks,
+                                f"Versions: {versions()}. Run time {fmt(seconds, 3)} s.", files)
+    return atomic_write_text(Path(out) / "report.md", text)
 
 
 def write_meta(out: Path, figure: str, prm: dict, checks: dict, seconds: float) -> Path:

@@ -43,6 +43,7 @@ from hyperribbon.theory.errors import HyperribbonError, InvalidArgument
 from hyperribbon.theory.lemma import Precision
 from hyperribbon.theory.linear_models.problems import LinearGDProblem, sloppy_spectrum
 
+from .._figures import parameter, report_text, resolve_parameters
 from .._output import atomic_savefig, atomic_write_text, json_dumps, output_folder
 from .phase_diagram import FIG_5_3, run_phase_diagram, versions
 
@@ -62,8 +63,7 @@ class Reproduction:
     checks: dict = field(default_factory=dict)
 
 
-def _P(value, source, why=""):
-    return {"value": value, "source": source, "why": why}
+_P = parameter   # one row of a parameter table (hyperribbon.experiments._figures)
 
 
 _FIG52_NOTE = "not in the caption; the toolkit's Fig 5.2 default (α < 1/λ1, assumption (iii))"
@@ -233,21 +233,9 @@ def figure_parameters(figure: str, *, quick: bool = False, **overrides) -> dict:
     owner = "figure_parameters"
     if figure not in FIGURES:
         raise InvalidArgument("figure", owner, f"be one of {tuple(FIGURES)}", figure)
-    spec = FIGURES[figure]
-    prm = {k: dict(v) for k, v in spec["params"].items()}
-    if quick:
-        for k, v in spec["quick"].items():
-            prm[k] = _P(v, "quick", f"reduced size for --quick (full run: {prm[k]['value']})")
-    for k, v in overrides.items():
-        if v is None:
-            continue
-        if k not in prm:
-            raise InvalidArgument(k, f"reproduce({figure!r})",
-                                  f"be a parameter of {figure}: {sorted(prm)}", v)
-        if isinstance(v, list):
-            v = tuple(v)
-        prm[k] = _P(v, "flag", "set by the user" + (f" (caption: {prm[k]['value']})"
-                                                    if prm[k]["source"] == "caption" else ""))
+    prm = resolve_parameters(figure, FIGURES[figure], quick, overrides,
+                             quick_why="reduced size for --quick (full run: {full})",
+                             lists_as_tuples=True)
     _validate_parameters(figure, {k: v["value"] for k, v in prm.items()})
     return prm
 
@@ -337,22 +325,12 @@ def _spectrum(problem, matrix):
 
 def _report(figure, prm, checks, lines, files, seconds) -> str:
     spec = FIGURES[figure]
-    out = [f"# {spec['title']}", "", f"Thesis caption pins: {spec['caption']}.", "",
-           "## Parameters", "", "| parameter | value | source | note |", "|---|---|---|---|"]
-    for k, v in prm.items():
-        out.append(f"| {k} | {v['value']} | {v['source']} | {v['why']} |")
-    out += ["", "Sources: *caption* = stated by the thesis; *choice* = chosen here (not stated), "
-            "change it with the flag of the same name; *quick* = reduced for `--quick`; "
-            "*flag* = set by the user.", "",
-            "## What was measured", ""] + lines + ["", "## Checks", ""]
-    for k, v in checks.items():
-        out.append(f"- {k}: {v}")
-    out += ["", f"Versions: {versions()}. Time {seconds:.1f} s.", "", "## Files", ""]
-    out += [f"- `{Path(f).name}`" for f in files]
-    png = [Path(f).name for f in files if str(f).endswith(".png")]
-    if png:
-        out += ["", f"![{figure}]({png[0]})"]
-    return "\n".join(out) + "\n"
+    sources = ("Sources: *caption* = stated by the thesis; *choice* = chosen here (not stated), "
+               "change it with the flag of the same name; *quick* = reduced for `--quick`; "
+               "*flag* = set by the user.")
+    return report_text(figure, spec["title"], f"Thesis caption pins: {spec['caption']}.", prm,
+                       sources, lines, checks,
+                       f"Versions: {versions()}. Time {seconds:.1f} s.", files)
 
 
 # ------------------------------------------------------------------ Fig 5.1
