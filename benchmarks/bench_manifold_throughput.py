@@ -7,7 +7,8 @@ Measured, on digits, one torch thread:
    ``--repeats``): one real task group of the full digits sweep (``digits-full``: its width,
    batch size ``--batch``, weight decays, augmentations and seeds, the sweep's checkpoint
    density, shortened to ``--epochs``), for the fully connected and the All-CNN families; the
-   ratio is the speed-up;
+   ratio is the speed-up; then the same group run as a whole sweep (``run_sweep``, scheduler
+   ``sync``, store writes included) with ``execution.batched`` true and false;
 2. peak resident memory of each path (each in a fresh child process, ``resource.ru_maxrss``);
 3. the quick sweep: wall time, store size on disk (``--quick-sweep``);
 4. an estimate of the full digits sweep's run time from measured per-step and per-checkpoint
@@ -77,6 +78,43 @@ def _time_pair(arch, batch, epochs, repeats, checkpoints=None, runs=None):
             "loop_runs_epochs_per_min": 60 * work / best["loop"],
             "batched_runs_epochs_per_min": 60 * work / best["batched"],
             "speedup": best["loop"] / best["batched"]}
+
+
+def _sweep_pair(arch, batch, epochs, repeats, config="digits-full"):
+    """Whole-sweep throughput: the same task group run as a sweep (store writes included,
+    scheduler "sync", one torch thread) with ``execution.batched`` true (one task trains and
+    writes the group) and false (one task per run: the reference loop and single-run writes)."""
+    import tempfile
+    import torch
+    from hyperribbon.experiments.manifold.config import load_config
+    from hyperribbon.experiments.manifold.sweep import run_sweep
+    torch.set_num_threads(1)
+    full = load_config(config).to_dict()
+    k = max(2, round(full["training"]["checkpoints"] * epochs / full["training"]["epochs"]))
+    cfg = {**full, "name": f"bench-{arch}",
+           "training": {**full["training"], "epochs": epochs, "checkpoints": k,
+                        "batch_sizes": [batch]},
+           "architectures": {arch: full["architectures"][arch]},
+           "optimizers": {"sgd": full["optimizers"]["sgd"]}}
+    best = {}
+    runs = None
+    for _ in range(repeats):
+        for batched in (False, True):
+            tmp = tempfile.mkdtemp()
+            c = {**cfg, "execution": {**cfg["execution"], "batched": batched}}
+            t = time.perf_counter()
+            sw = run_sweep(c, os.path.join(tmp, "s"), scheduler="sync", progress=False)
+            dt = time.perf_counter() - t
+            runs = len(sw.runs)
+            assert sw.is_complete
+            shutil.rmtree(tmp)
+            best[batched] = min(best.get(batched, math.inf), dt)
+    work = runs * epochs
+    return {"arch": arch, "batch_size": batch, "runs": runs, "epochs": epochs, "checkpoints": k,
+            "sweep": True,
+            "loop_runs_epochs_per_min": 60 * work / best[False],
+            "batched_runs_epochs_per_min": 60 * work / best[True],
+            "speedup": best[False] / best[True]}
 
 
 def _peak_child(kind, arch, batch, epochs, q):
@@ -201,6 +239,12 @@ def main(argv=None):
         print(f"{arch:7s} training only (2 checkpoints): loop "
               f"{r2['loop_runs_epochs_per_min']:8.1f}  batched "
               f"{r2['batched_runs_epochs_per_min']:8.1f}  speed-up {r2['speedup']:.2f}×",
+              flush=True)
+        r3 = _sweep_pair(arch, a.batch, a.epochs, a.repeats)
+        res["throughput"].append(r3)
+        print(f"{arch:7s} whole sweep (store writes included): unbatched "
+              f"{r3['loop_runs_epochs_per_min']:8.1f}  batched "
+              f"{r3['batched_runs_epochs_per_min']:8.1f}  speed-up {r3['speedup']:.2f}×",
               flush=True)
         for kind in ("loop", "batched"):
             m = _peak(kind, arch, a.batch, min(a.epochs, 1))
