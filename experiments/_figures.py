@@ -18,11 +18,28 @@ Examples
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hyperribbon.theory.errors import InvalidArgument
 
-__all__ = ["parameter", "resolve_parameters", "report_text"]
+__all__ = ["Reproduction", "parameter", "resolve_parameters", "no_overrides_for_all",
+           "report_text"]
+
+
+@dataclass
+class Reproduction:
+    """What a ``reproduce(figure, ...)`` call produced for one figure: the output folder, its
+    report, the files written, the parameter table, the numbers, the checks and the run time."""
+
+    figure: str
+    out: Path
+    report: Path
+    files: list = field(default_factory=list)
+    parameters: dict = field(default_factory=dict)
+    numbers: dict = field(default_factory=dict)
+    checks: dict = field(default_factory=dict)
+    seconds: float = 0.0
 
 
 def parameter(value, source: str, why: str = "") -> dict:
@@ -55,6 +72,13 @@ def resolve_parameters(figure: str, spec: dict, quick: bool, overrides: dict, *,
         prm[k] = parameter(v, "flag", "set by the user" + (
             f" (caption: {prm[k]['value']})" if prm[k]["source"] == "caption" else ""))
     return prm
+
+
+def no_overrides_for_all(overrides: dict) -> None:
+    """``reproduce("all", ...)`` takes no parameter overrides (the tables differ per figure)."""
+    if overrides:
+        raise InvalidArgument("overrides", "reproduce('all')",
+                              "be empty (parameters differ per figure)", sorted(overrides))
 
 
 def report_text(figure: str, title: str, caption: str, prm: dict, sources: str, lines: list,

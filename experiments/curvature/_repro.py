@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from hyperribbon.experiments import _figures
-from hyperribbon.experiments._figures import parameter
+from hyperribbon.experiments._figures import Reproduction, parameter
 
 from ._io import atomic_write_text, fmt, versions, write_json
 
@@ -30,20 +29,6 @@ __all__ = ["P", "Reproduction", "resolve_parameters", "write_report", "fim_spect
 
 
 P = parameter   # one row of a parameter table (hyperribbon.experiments._figures)
-
-
-@dataclass
-class Reproduction:
-    """What :func:`~hyperribbon.experiments.curvature.reproduce.reproduce` produced."""
-
-    figure: str
-    out: Path
-    report: Path
-    files: list = field(default_factory=list)
-    parameters: dict = field(default_factory=dict)
-    numbers: dict = field(default_factory=dict)
-    checks: dict = field(default_factory=dict)
-    seconds: float = 0.0
 
 
 def resolve_parameters(figure: str, spec: dict, quick: bool, overrides: dict) -> dict:

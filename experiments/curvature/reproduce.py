@@ -30,6 +30,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from hyperribbon.experiments._figures import no_overrides_for_all
 from hyperribbon.theory import InvalidArgument
 
 from ._repro import P, Reproduction, resolve_parameters, write_meta, write_report
@@ -175,9 +176,7 @@ def reproduce(figure: str, out=None, quick: bool = False, seed: int | None = Non
     Reproduction, or a list of them for "all".
     """
     if figure == "all":
-        if overrides:
-            raise InvalidArgument("overrides", "reproduce('all')",
-                                  "be empty (parameters differ per figure)", sorted(overrides))
+        no_overrides_for_all(overrides)
         root = Path(out or "out")
         return [reproduce(f, root / f.replace(".", "_"), quick, seed, progress=progress,
                           cache=cache) for f in FIGURES]

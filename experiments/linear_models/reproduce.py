@@ -28,7 +28,6 @@ from __future__ import annotations
 import io
 import math
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -43,24 +42,12 @@ from hyperribbon.theory.errors import HyperribbonError, InvalidArgument
 from hyperribbon.theory.lemma import Precision
 from hyperribbon.theory.linear_models.problems import LinearGDProblem, sloppy_spectrum
 
-from .._figures import parameter, report_text, resolve_parameters
+from .._figures import (Reproduction, no_overrides_for_all, parameter, report_text,
+                        resolve_parameters)
 from .._output import atomic_savefig, atomic_write_text, json_dumps, output_folder
 from .phase_diagram import FIG_5_3, run_phase_diagram, versions
 
 __all__ = ["FIGURES", "LIMITS", "Reproduction", "reproduce", "figure_parameters"]
-
-
-@dataclass
-class Reproduction:
-    """What :func:`reproduce` produced for one figure."""
-
-    figure: str
-    out: Path
-    report: Path
-    files: list = field(default_factory=list)
-    parameters: dict = field(default_factory=dict)
-    numbers: dict = field(default_factory=dict)
-    checks: dict = field(default_factory=dict)
 
 
 _P = parameter   # one row of a parameter table (hyperribbon.experiments._figures)
@@ -253,9 +240,7 @@ def reproduce(figure: str, out=None, *, quick: bool = False, progress: bool = Tr
     Reproduction, or a list of them for "all".
     """
     if figure == "all":
-        if overrides:
-            raise InvalidArgument("overrides", "reproduce('all')",
-                                  "be empty (parameters differ per figure)", sorted(overrides))
+        no_overrides_for_all(overrides)
         root = Path(out or "out")
         return [reproduce(f, root / f.replace(".", "_"), quick=quick, progress=progress)
                 for f in FIGURES]
@@ -273,7 +258,7 @@ def reproduce(figure: str, out=None, *, quick: bool = False, progress: bool = Tr
         atomic_write_text(report, _report(figure, prm, checks, lines, files, time.time() - t0))
         files.append(report)
     return Reproduction(figure=figure, out=out, report=report, files=files, parameters=prm,
-                        numbers=numbers, checks=checks)
+                        numbers=numbers, checks=checks, seconds=time.time() - t0)
 
 
 # ------------------------------------------------------------------ helpers
