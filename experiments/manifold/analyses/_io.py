@@ -5,73 +5,32 @@ run never leaves a half-written file that reads as complete.
 """
 from __future__ import annotations
 
-import json
 import math
-import os
-import platform
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["atomic_write_text", "atomic_savefig", "write_json", "write_csv", "jsonable",
-           "versions", "fmt", "pct"]
+from hyperribbon.experiments import _output
+
+__all__ = ["atomic_write_text", "atomic_savefig", "write_json", "write_csv", "versions", "fmt",
+           "pct"]
 
 
+# The shared atomic writers of hyperribbon.experiments._output, creating missing parent folders.
 def atomic_write_text(path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` through a temporary file and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return _output.atomic_write_text(path, text, parents=True)
 
 
 def atomic_savefig(fig, path, **kw) -> Path:
     """``fig.savefig`` into a temporary file of the same suffix, then ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem + ".", suffix=path.suffix)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, **kw)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def jsonable(o):
-    """Convert numpy scalars/arrays, paths and non-finite floats for ``json.dumps``."""
-    if isinstance(o, dict):
-        return {str(k): jsonable(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [jsonable(v) for v in o]
-    if isinstance(o, np.ndarray):
-        return [jsonable(v) for v in o.tolist()]
-    if isinstance(o, np.generic):
-        return jsonable(o.item())
-    if isinstance(o, float) and not math.isfinite(o):
-        return str(o)
-    if isinstance(o, Path):
-        return str(o)
-    if o is None or isinstance(o, (bool, int, float, str)):
-        return o
-    return str(o)
+    return _output.atomic_savefig(fig, path, parents=True, **kw)
 
 
 def write_json(path, obj) -> Path:
-    """``obj`` as indented JSON, atomically."""
-    return atomic_write_text(path, json.dumps(jsonable(obj), indent=1, ensure_ascii=False) + "\n")
+    """``obj`` as indented JSON, atomically: numbers stay numbers, non-finite floats are
+    ``null`` (:func:`hyperribbon.experiments._output.json_safe`)."""
+    return atomic_write_text(path, _output.json_dumps(obj, indent=1) + "\n")
 
 
 def write_csv(path, frame) -> Path:
@@ -81,14 +40,7 @@ def write_csv(path, frame) -> Path:
 
 def versions() -> str:
     """One line with the versions of Python and the libraries the analyses use."""
-    import importlib.metadata as md
-    parts = [f"python {platform.python_version()}", f"numpy {np.__version__}"]
-    for dist in ("scipy", "scikit-learn", "pandas", "matplotlib", "torch"):
-        try:
-            parts.append(f"{dist} {md.version(dist)}")
-        except md.PackageNotFoundError:            # pragma: no cover
-            parts.append(f"{dist} (not installed)")
-    return ", ".join(parts)
+    return _output.versions("scipy", "scikit-learn", "pandas", "matplotlib", "torch")
 
 
 def fmt(x, digits: int = 3) -> str:
