@@ -218,12 +218,13 @@ def trained_network(arch: str = "fc", width: int | None = 64, data="digits", epo
     arch : str
         See :func:`architecture_names`.
     width : int or None
-        The family's width parameter.
+        The family's width parameter, at most 4096 (``LIMITS['width']`` of
+        :mod:`hyperribbon.experiments.verify`).
     data : str or Dataset
         A name of :data:`DATA_NAMES` (built with ``seed`` as split seed and
         ``data_options``) or a Dataset (then not cached: its content is not hashed).
-    epochs : float ≥ 0
-        0 returns the initialised network.
+    epochs : float in [0, 100000]
+        0 returns the initialised network (upper end: ``LIMITS['epochs']``).
     seed : int
         Initialisation and batch order.
     bias : bool
@@ -240,11 +241,16 @@ def trained_network(arch: str = "fc", width: int | None = 64, data="digits", epo
     from hyperribbon.experiments.networks import TrainConfig, checkpoint_steps, evaluate, train
     owner = "trained_network"
     _check_arch(arch, owner)
-    if width is not None and (not _int(width) or width < 1):
-        raise InvalidArgument("width", owner, "be a positive integer or None", width)
+    # the upper ends are those of `hyperribbon verify` (LIMITS), checked before building anything
+    from hyperribbon.experiments.verify import LIMITS
+    if width is not None and (not _int(width) or not 1 <= width <= LIMITS["width"]):
+        raise InvalidArgument("width", owner, f"be an integer in [1, {LIMITS['width']}] (upper "
+                              "end: LIMITS['width'] of hyperribbon.experiments.verify) or None",
+                              width)
     if not (isinstance(epochs, (int, float)) and not isinstance(epochs, bool)
-            and math.isfinite(epochs) and epochs >= 0):
-        raise InvalidArgument("epochs", owner, "be a finite number ≥ 0", epochs)
+            and math.isfinite(epochs) and 0 <= epochs <= LIMITS["epochs"]):
+        raise InvalidArgument("epochs", owner, f"be a number in [0, {LIMITS['epochs']}] (upper "
+                              "end: LIMITS['epochs'] of hyperribbon.experiments.verify)", epochs)
     if not _int(seed) or seed < 0:
         raise InvalidArgument("seed", owner, "be a non-negative integer", seed)
     for f in snapshot_fractions:

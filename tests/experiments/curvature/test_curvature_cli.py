@@ -195,6 +195,13 @@ def _invalid_cases():
         pytest.param(["pac-bayes", "--quick", "--epochs", "-2"], "--epochs",
                      id="pac-bayes-negative-epochs"),
         pytest.param(["pac-bayes", "--quick", "--width", "0"], "--width", id="pac-bayes-width"),
+        # sizes beyond the documented upper ends: named before anything is built
+        pytest.param(["spectrum", "inputs", "--width", "1000000000"], "--width",
+                     id="width-above-limit"),
+        pytest.param(["spectrum", "inputs", "--epochs", "1e12"], "--epochs",
+                     id="epochs-above-limit"),
+        pytest.param(["pac-bayes", "--quick", "--width", "100000"], "--width",
+                     id="pac-bayes-width-above-limit"),
     ]
 
 
