@@ -284,7 +284,7 @@ class Sweep:
 
     # ------------------------------------------------------------------ derived
     def stack(self, split: str = "train", runs=None, only_done: bool = True,
-              checkpoint_stride: int = 1):
+              checkpoint_stride: int = 1, like=None):
         """Gather models (run × checkpoint) into one array for the analyses.
 
         Parameters
@@ -301,6 +301,10 @@ class Sweep:
             For sweeps whose m² distance matrix would not fit in memory (the full digits
             sweep's 45,360 models need 16 GiB in float64; every 7th slot, 6,480 models,
             0.3 GiB).
+        like : pandas.DataFrame, optional
+            The ``meta`` of an earlier ``stack`` call: gather exactly its (run, checkpoint)
+            rows (the other selection arguments are ignored). Stacking train and test of a
+            sweep that is still being written gives the same models on both splits this way.
 
         Raises
         ------
@@ -314,6 +318,10 @@ class Sweep:
             (``run_id, checkpoint, step, epoch, train_error, ..., done``).
         """
         split = self._split(split)
+        if like is not None:
+            meta = like.copy()
+            meta.attrs = dict(like.attrs, split=split)
+            return self._gather(split, meta), meta
         table = self.runs
         if runs is None:
             chosen = np.ones(len(table), bool)
@@ -347,15 +355,18 @@ class Sweep:
             ck = ck[ck["done"]]
         factors = table.drop(columns=["n_done", "seconds"], errors="ignore")
         meta = ck.merge(factors, on="run_id", how="left").reset_index(drop=True)
+        meta.attrs["diverged_excluded"] = int(diverged.sum())
+        meta.attrs["split"] = split
+        meta.attrs["checkpoint_stride"] = int(checkpoint_stride)
+        return self._gather(split, meta), meta
+
+    def _gather(self, split, meta):
         arr = self.logp(split)
         n, c = arr.shape[2], arr.shape[3]
         out = np.empty((len(meta), n, c), np.float32)
         for i, (r, k) in enumerate(zip(meta["run_id"].to_numpy(), meta["checkpoint"].to_numpy())):
             out[i] = arr[int(r), int(k)]
-        meta.attrs["diverged_excluded"] = int(diverged.sum())
-        meta.attrs["split"] = split
-        meta.attrs["checkpoint_stride"] = int(checkpoint_stride)
-        return out, meta
+        return out
 
     @property
     def is_complete(self) -> bool:

@@ -131,14 +131,11 @@ def load_predictions(source, *, meta=None, labels=None, test=None, labels_test=N
                                       "metadata, labels and test predictions)", v)
         from hyperribbon.experiments.manifold.store import open_sweep
         sw = open_sweep(str(source))
+        complete = bool(sw.is_complete)             # before the snapshot: never over-claimed
         lp_tr, m_tr = _stack(sw, "train", checkpoint_stride)
-        lp_te, m_te = _stack(sw, "test", checkpoint_stride)
+        lp_te, m_te = sw.stack("test", like=m_tr)          # the same models, even mid-sweep
         if len(m_tr) == 0:
             raise InvalidArgument("SWEEP", owner, "hold at least one finished checkpoint",
-                                  str(source))
-        keys = ["run_id", "checkpoint"]
-        if not m_tr[keys].equals(m_te[keys]):
-            raise InvalidArgument("SWEEP", owner, "hold the same checkpoints on train and test",
                                   str(source))
         meta_df = m_tr.drop(columns=[c for c in ("done",) if c in m_tr.columns])
         tr = Predictions(lp_tr, meta_df, sw.labels("train"), split="train", kind="log")
@@ -146,7 +143,7 @@ def load_predictions(source, *, meta=None, labels=None, test=None, labels_test=N
         info = {"source": os.fspath(source), "kind": "sweep", "dataset": sw.attrs.get("dataset"),
                 "diverged_excluded": int(m_tr.attrs.get("diverged_excluded", 0)),
                 "runs": int(meta_df["run_id"].nunique()),
-                "runs total": int(len(sw.runs)), "complete": bool(sw.is_complete),
+                "runs total": int(len(sw.runs)), "complete": complete,
                 "checkpoint_stride": int(checkpoint_stride)}
         return tr, te, info
     if checkpoint_stride != 1:

@@ -119,6 +119,18 @@ def test_several_runs_written_in_one_call_read_back_run_by_run(sweep):
     assert e.value.argument == "runs"
 
 
+def test_stack_like_gathers_the_same_models_while_a_sweep_is_written(sweep):
+    written = {(r, 0): _fill(sweep, r, 0) for r in range(3)}
+    lp_tr, m_tr = open_sweep(sweep.path).stack("train")
+    written[(1, 1)] = _fill(sweep, 1, 1)                  # a slot finished in between
+    lp_te, m_te = open_sweep(sweep.path).stack("test", like=m_tr)
+    assert list(zip(m_te.run_id, m_te.checkpoint)) == [(0, 0), (1, 0), (2, 0)]
+    assert m_te.attrs["split"] == "test"
+    for i, rk in enumerate(zip(m_te.run_id, m_te.checkpoint)):
+        assert np.array_equal(lp_te[i], written[rk][1])
+    assert len(open_sweep(sweep.path).stack("test")[1]) == 4  # without `like`: the new slot too
+
+
 def test_completeness_requires_every_slot_of_done_runs(sweep):
     for r in range(3):
         for k in range(int(_runs().n_checkpoints[r])):
