@@ -61,6 +61,14 @@ def _as_float(x) -> float:
         return math.inf if x > 0 else -math.inf
 
 
+def _exact(x):
+    """An end of an interval: a Python int stays an int (2^63 − 1 is not rounded to the float
+    2^63, so integer ends beyond 2^53 are compared and printed exactly), anything else a float."""
+    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
+        return int(x)
+    return float(x)
+
+
 def _fmt_int(x: float) -> str:
     if math.isfinite(x) and float(x).is_integer() and abs(x) <= 2**63:
         return str(int(x))
@@ -115,7 +123,7 @@ class Domain:
         ctx = context or {}
         lo = self.low(ctx) if callable(self.low) else self.low
         hi = self.high(ctx) if callable(self.high) else self.high
-        return (-math.inf if lo is None else float(lo), math.inf if hi is None else float(hi))
+        return (-math.inf if lo is None else _exact(lo), math.inf if hi is None else _exact(hi))
 
     def contains(self, value: Any, context: Optional[Mapping[str, Any]] = None) -> bool:
         """Whether ``value`` lies in the domain (``False`` for NaN and wrong types)."""

@@ -160,3 +160,14 @@ def test_domain_coerce_and_integral_comparisons_are_exact():
     assert d.coerce(1e3, "T", "f") == 1000 and isinstance(d.coerce(1e3, "T", "f"), int)
     assert d.contains(2**53) and not d.contains(2**53 + 1)     # exact, not via float rounding
     assert format_bytes(1536) == "1.5 KiB" and format_bytes(3) == "3 B"
+
+
+def test_integer_ends_beyond_2_53_are_exact():
+    # 2^63 − 1 as a float is 2^63: the end must stay an int, in the comparison and the message
+    d = size_domain(2**63 - 1, "2^63 − 1", low=0)
+    assert d.contains(2**63 - 1) and not d.contains(2**63)
+    with pytest.raises(InvalidArgument) as info:
+        d.validate(2**63, "seed", "f")
+    assert "[0, 9223372036854775807]" in str(info.value)
+    assert d.bounds() == (0, 2**63 - 1) and isinstance(d.bounds()[1], int)
+    assert Domain(low=0.5, high=2.0).bounds() == (0.5, 2.0)     # real ends stay floats
