@@ -29,13 +29,18 @@ def _group():
     return g
 
 
-def test_run_then_status(tmp_path):
+def _run_tiny(tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text(TOML)
     out = tmp_path / "sw"
     res = CliRunner().invoke(_group(), ["manifold", "run", str(cfg), "--out", str(out),
                                         "--scheduler", "sync", "--no-progress"])
     assert res.exit_code == 0, res.output
+    return out, res
+
+
+def test_run_then_status(tmp_path):
+    out, res = _run_tiny(tmp_path)
     sw = open_sweep(str(out))
     assert sw.is_complete and len(sw.runs) == 2
     assert "runs 2: 0 pending, 0 running, 2 done, 0 diverged" in res.output
@@ -68,12 +73,7 @@ def test_group_help_lists_the_commands():
 
 
 def test_analyze_a_sweep_with_a_stride_and_an_incomplete_sweep_says_so(tmp_path):
-    cfg = tmp_path / "c.toml"
-    cfg.write_text(TOML)
-    out = tmp_path / "sw"
-    res = CliRunner().invoke(_group(), ["manifold", "run", str(cfg), "--out", str(out),
-                                        "--scheduler", "sync", "--no-progress"])
-    assert res.exit_code == 0, res.output
+    out, _ = _run_tiny(tmp_path)
     a = CliRunner().invoke(_group(), ["manifold", "analyze", str(out), "--analyses", "1",
                                       "--checkpoint-stride", "2", "--no-figures",
                                       "--out", str(tmp_path / "a")])
