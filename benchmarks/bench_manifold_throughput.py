@@ -240,6 +240,17 @@ def main(argv=None):
               f"{r2['loop_runs_epochs_per_min']:8.1f}  batched "
               f"{r2['batched_runs_epochs_per_min']:8.1f}  speed-up {r2['speedup']:.2f}×",
               flush=True)
+        # the evaluation both paths must do (every checkpoint on all train and test samples):
+        # its share of the loop's time bounds any speed-up of the training steps
+        t_full = 60 / r["loop_runs_epochs_per_min"]
+        t_train = 60 / r2["loop_runs_epochs_per_min"]
+        per_ck = max(t_full - t_train, 0.0) * a.epochs / (r["checkpoints"] - 2)
+        share = min(per_ck * r["checkpoints"] / a.epochs / t_full, 1.0)
+        r["loop_evaluation_share"] = share
+        r["speedup_bound_if_batched_training_were_free"] = 1 / share if share > 0 else None
+        print(f"{arch:7s} evaluation is {100 * share:.0f}% of the loop's time: with the same "
+              f"evaluation, a batched path whose training cost nothing would be at most "
+              f"{1 / share if share > 0 else float('inf'):.2f}× faster", flush=True)
         r3 = _sweep_pair(arch, a.batch, a.epochs, a.repeats)
         res["throughput"].append(r3)
         print(f"{arch:7s} whole sweep (store writes included): unbatched "
