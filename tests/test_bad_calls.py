@@ -21,10 +21,23 @@ from hyperribbon.experiments.linear_models.phase_diagram import run_phase_diagra
 from hyperribbon.experiments.linear_models.reproduce import figure_parameters, reproduce
 from hyperribbon.experiments.linear_models.sgd_compare import compare_sgd_models
 from hyperribbon.experiments.verify import LIMITS, verify
-from hyperribbon.numerics import InPCA, pairwise_distances
+from hyperribbon.numerics import InPCA, centroid, pairwise_distances, progress
 from hyperribbon.theory import InvalidArgument, LinearGDProblem, sloppy_spectrum
 
 NAN, INF = float("nan"), float("inf")
+
+
+def _P6():
+    """Six models of 7 samples × 4 classes."""
+    return np.random.default_rng(0).dirichlet(np.ones(4), size=(6, 7))
+
+
+def test_centroid_weights_near_the_float64_maximum_are_normalised_without_overflow():
+    # weights (1e308, 1e308, 1, 1, 1, 1) summed to inf and gave an all-zero "distribution";
+    # relative to 1e308 the unit weights are 1e-308: the centroid is that of the first two
+    P = _P6()
+    c = centroid(P, weights=np.array([1e308, 1e308, 1, 1, 1, 1]))
+    np.testing.assert_allclose(c, (P[0] + P[1]) / 2, rtol=1e-15, atol=0)
 
 
 def curvature(name):
@@ -164,6 +177,15 @@ PYTHON = [
                  id="distances-not-probabilities"),
     pytest.param(lambda t: InPCA(n_components=2).fit(np.ones((3, 4))), "X", "(3, 4)",
                  id="inpca-not-square"),
+    # found by a new-user trial: a 10^9-point grid filled 16 GB; 2^63 raised a raw IndexError
+    pytest.param(lambda t: progress(_P6(), _P6()[-1], _P6()[0], grid=10**9), "grid",
+                 "1000000000", id="progress-grid-1e9"),
+    pytest.param(lambda t: progress(_P6(), _P6()[-1], _P6()[0], grid=2**63), "grid",
+                 "9223372036854775808", id="progress-grid-2^63"),
+    pytest.param(lambda t: centroid(_P6(), "jeffreys", max_iter=0), "max_iter", "0",
+                 id="centroid-keyword-of-another-kind"),
+    pytest.param(lambda t: centroid(_P6(), "bhattacharyya", foo=1), "foo", "1",
+                 id="centroid-unknown-keyword"),
     pytest.param(lambda t: verify("4.3.1", epochs=0), "epochs", "0", id="verify-ch4-epochs"),
     pytest.param(lambda t: verify("4.3.1", c=0.3), "c", "0.3", id="verify-ch4-unused-c"),
     pytest.param(lambda t: verify("4.3.1", arch=""), "arch", "''", id="verify-ch4-arch-empty"),

@@ -16,16 +16,16 @@ Schema (every key optional unless marked; unknown keys are errors that name the 
                                       # n_classes = 5, teacher_width = 50
 
     [training]
-    epochs = 20.0                     # > 0; total steps ceil(epochs·N/batch)
-    checkpoints = 70                  # ≥ 2 log-spaced checkpoints per run
-    batch_sizes = [32, 64, 128]       # ≥ 1 each
+    epochs = 20.0                     # in (0, 100000]; total steps ceil(epochs·N/batch)
+    checkpoints = 70                  # 2 ≤ log-spaced checkpoints per run ≤ 10000
+    batch_sizes = [32, 64, 128]       # each in [1, N] (N training samples)
     augment = [false, true]           # random crops (+ flips where allowed); images only
     seeds = 10                        # an int n (seeds 0..n-1) or a list of ints
     schedule = "cosine"               # cosine | constant
     bn_init = false                   # batch-norm statistics by forward passes (§2.5.2)
     corners = [0, 1, 2]               # start from these simplex corners (§2.5.5, Fig. 2.27)
 
-    [architectures]                   # REQUIRED: family = width (0 means the default width)
+    [architectures]                   # REQUIRED: family = width ≤ 4096 (0: the default width)
     fc = 64
     allcnn = 8
 
@@ -82,12 +82,18 @@ def _is_int(v):
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _int(table, key, prefix, default, lo):
+#: Upper ends checked before anything is written (the same width and epoch limits as
+#: ``hyperribbon verify``; more checkpoints than steps are never recorded anyway).
+MAX_EPOCHS, MAX_CHECKPOINTS, MAX_WIDTH, MAX_BATCH = 100_000, 10_000, 4096, 2 ** 20
+
+
+def _int(table, key, prefix, default, lo, hi=None):
     v = table.get(key, default)
     if v is None:
         return None
-    if not _is_int(v) or v < lo:
-        _fail(prefix + key, f"be an integer ≥ {lo}", v)
+    if not _is_int(v) or v < lo or (hi is not None and v > hi):
+        _fail(prefix + key, f"be an integer ≥ {lo}" + ("" if hi is None else f" and ≤ {hi}"),
+              v)
     return v
 
 
@@ -225,12 +231,15 @@ def parse_config(raw: dict) -> SweepConfig:
     _unknown(t, _TRAIN, "training.")
     training: dict[str, Any] = {
         "epochs": _number(t, "epochs", "training.", 20.0),
-        "checkpoints": _int(t, "checkpoints", "training.", 70, 2),
+        "checkpoints": _int(t, "checkpoints", "training.", 70, 2, MAX_CHECKPOINTS),
         "batch_sizes": _list(t, "batch_sizes", "training.", [64],
-                             lambda x: _is_int(x) and x >= 1, "positive ints"),
+                             lambda x: _is_int(x) and 1 <= x <= MAX_BATCH,
+                             f"ints in [1, {MAX_BATCH}] (and ≤ the training set's size)"),
         "augment": _list(t, "augment", "training.", [False], lambda x: isinstance(x, bool),
                          "booleans"),
     }
+    if training["epochs"] > MAX_EPOCHS:
+        _fail("training.epochs", f"be ≤ {MAX_EPOCHS}", t.get("epochs"))
     if True in training["augment"] and not image:
         _fail("training.augment", f"be [false] for non-image data {data['name']!r}",
               t["augment"])
@@ -261,8 +270,9 @@ def parse_config(raw: dict) -> SweepConfig:
         if not image and not k.startswith("fc"):
             _fail(f"architectures.{k}", f"be fully connected for vector data "
                   f"{data['name']!r}", k)
-        if not _is_int(w) or w < 0:
-            _fail(f"architectures.{k}", "be a width ≥ 1 (0 for the family's default)", w)
+        if not _is_int(w) or w < 0 or w > MAX_WIDTH:
+            _fail(f"architectures.{k}", f"be a width in [1, {MAX_WIDTH}] (0 for the family's "
+                  "default)", w)
         archs[k] = w or None
     # optimizers
     o = raw.get("optimizers")

@@ -73,6 +73,11 @@ def prepare_sweep(config, out) -> "_store.Sweep":
         _store.clean_partial_writes(str(out))
         return sw
     data = dataset_from_config(cfg.data)
+    too_big = [b for b in cfg.training["batch_sizes"] if b > data.n_train]
+    if too_big:                                   # before anything is written
+        raise InvalidArgument("training.batch_sizes", "sweep config",
+                              f"hold batch sizes ≤ the {data.n_train} training samples of "
+                              f"{data.name!r}", too_big)
     rows = expand_runs(cfg, data.n_train, image=len(data.in_shape) == 3)
     for row in rows:
         tc = TrainConfig(**{k: v for k, v in row.items() if k != "group"})

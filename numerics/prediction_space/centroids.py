@@ -84,9 +84,10 @@ def _prepare(models, weights, owner, log):
         w = np.full(K, 1.0 / K)
     else:
         w = np.asarray(as_array(weights, "weights", owner), dtype=np.float64)
-        if w.shape != (K,) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        if w.shape != (K,) or not np.all(np.isfinite(w)) or np.any(w < 0) or not w.max() > 0:
             raise InvalidArgument("weights", owner, f"be {K} finite non-negative weights with a "
                                   "positive sum", weights)
+        w = w / w.max()                  # first: the sum of weights near 1e308 would overflow
         w = w / w.sum()
     keep = w > 0
     return P[keep], w[keep], bool(kind)
@@ -278,6 +279,14 @@ def centroid(models, kind: str = "arithmetic", weights=None, *, log=False, **kwa
     (log-probabilities with ``log``)."""
     if not isinstance(kind, str) or kind not in _FUNCS:
         raise InvalidArgument("kind", "centroid", "be one of " + ", ".join(CENTROIDS), kind)
+    import inspect
+    allowed = [k for k, v in inspect.signature(_FUNCS[kind]).parameters.items()
+               if v.kind is v.KEYWORD_ONLY and k != "log"]
+    for key in kwargs:
+        if key not in allowed:
+            raise InvalidArgument(key, "centroid", f"be a keyword of the {kind!r} centroid ("
+                                  + (", ".join(allowed) if allowed else "it takes none") + ")",
+                                  kwargs[key])
     return _FUNCS[kind](models, weights, log=log, **kwargs)
 
 

@@ -225,6 +225,10 @@ def geodesic_objective(models, end, start=None, alpha=0.0, *, log=False) -> np.n
     return np.stack([frame.angles(coords, al)[0].mean(axis=-1) for al in a], axis=-1)
 
 
+#: Largest initial grid of :func:`progress` (each grid point is one pass over all models).
+MAX_PROGRESS_GRID = 10 ** 6
+
+
 def _int(x, argument, owner, minimum):
     if isinstance(x, bool) or not isinstance(x, numbers.Integral) or x < minimum:
         raise InvalidArgument(argument, owner, f"be an integer ≥ {minimum}", x)
@@ -244,7 +248,9 @@ def progress(models, end, start=None, *, grid: int = 32, return_distance: bool =
     start : (N, C) array_like, optional
         Default: ignorance :math:`P_0`.
     grid : int
-        Intervals of the initial grid over [0, 1] that selects the basin of the minimum.
+        Intervals of the initial grid over [0, 1] that selects the basin of the minimum
+        (2 ≤ grid ≤ :data:`MAX_PROGRESS_GRID` = 10^6: Brent's method then refines the minimum
+        to full precision, and every grid point costs one pass over the models).
     return_distance : bool
         Also return :math:`\min_\alpha d_G(P_w, P^\alpha)` (distance to the geodesic).
     log : {False, True, "logits"}
@@ -265,6 +271,10 @@ def progress(models, end, start=None, *, grid: int = 32, return_distance: bool =
     """
     owner = "progress"
     grid = _int(grid, "grid", owner, 2)
+    if grid > MAX_PROGRESS_GRID:
+        raise InvalidArgument("grid", owner, f"be at most {MAX_PROGRESS_GRID} (the grid only "
+                              "selects the basin; Brent's method refines the minimum to full "
+                              "precision)", grid)
     if not isinstance(return_distance, (bool, np.bool_)):
         raise InvalidArgument("return_distance", owner, "be True or False", return_distance)
     log = check_log(log, owner)

@@ -98,6 +98,12 @@ INVALID = [
                  id="weight-decay"),
     pytest.param("execution.group_size", 0, "execution.group_size", id="group-size"),
     pytest.param("execution.method", "jit", "execution.method", id="method"),
+    # upper ends (a new-user trial got raw numpy/zarr/torch errors and half-written stores)
+    pytest.param("training.epochs", 1e20, "training.epochs", id="epochs-1e20"),
+    pytest.param("training.checkpoints", 2**63 - 1, "training.checkpoints",
+                 id="checkpoints-2^63"),
+    pytest.param("architectures.fc", 10**9, "architectures.fc", id="arch-width-1e9"),
+    pytest.param("training.batch_sizes", [2**40], "training.batch_sizes", id="batch-2^40"),
 ]
 
 
@@ -135,3 +141,13 @@ def test_missing_file_and_bad_toml(tmp_path):
     bad.write_text("[training\nepochs = 3")
     with pytest.raises(InvalidArgument, match="valid TOML"):
         load_config(str(bad))
+
+
+def test_a_batch_larger_than_the_training_set_is_refused_before_anything_is_written(tmp_path):
+    from hyperribbon.experiments.manifold.sweep import prepare_sweep
+    cfg = {**BASE, "training": {**BASE.get("training", {}), "batch_sizes": [100000]}}
+    out = tmp_path / "sw"
+    with pytest.raises(InvalidArgument) as info:
+        prepare_sweep(cfg, str(out))
+    assert info.value.argument == "training.batch_sizes" and "1347" in str(info.value)
+    assert not out.exists()
