@@ -223,6 +223,9 @@ CLI = [
     pytest.param(["verify", "5.2.3", "--sigma-w2", "-1"], "--sigma-w2", "-1",
                  id="verify-sigma-w2"),
     pytest.param(["verify", "5.2.3", "--lambda1", "0"], "--lambda1", "0", id="verify-lambda1"),
+    # a subnormal λ1 blamed --c with a negative "largest c" (new-user trial)
+    pytest.param(["verify", "5.2.3", "--lambda1", "1e-320"], "--lambda1", "1e-320",
+                 id="verify-lambda1-subnormal"),
     pytest.param(["verify", "5.2.3", "--seed", "-1"], "--seed", "-1", id="verify-seed"),
     pytest.param(["verify", "5.2.3", "--batch-size", "3"], "--batch-size", "3",
                  id="verify-unused-flag"),

@@ -120,6 +120,9 @@ def check_sloppy_representable(n: int, c: float, lambda1: float, owner: str,
     r"""Raise :class:`InvalidArgument` on ``c`` (naming n and the rule) when
     :math:`\lambda_n = \lambda_1e^{-c(n-1)}` is not a normal float64."""
     budget = math.log(lambda1) - _LOG_TINY
+    if budget <= 0:                     # no c ≥ 0 helps: λ1 itself is below the normal range
+        raise InvalidArgument("lambda1", owner, "be a normal float64 (≥ 2^-1022 ≈ 2.2e-308), "
+                              "so that the spectrum λ1·e^{-c i} is representable", lambda1)
     if n > 1 and c * (n - 1) >= budget:
         raise InvalidArgument(
             c_name, owner, f"satisfy c·(n − 1) ≤ ln(λ1/2^-1022) = {budget:.1f} with n = {n}, so "
