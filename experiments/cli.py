@@ -276,7 +276,8 @@ _FAMILY_HELP = ("Lemma families and the flags they take: Chapter 5 (5.2.x, (5.2.
 @click.pass_context
 def verify(ctx, key, as_json, **params):
     """Check lemma KEY (id, number such as 5.2.3, equation such as 5.2.10, 'ch5' for every
-    lemma of a chapter, or 'all').
+    lemma of a chapter, or 'all'; without KEY: all, which takes minutes because the Chapter 4
+    lemmas train networks).
 
     Prints every parameter each problem was built with. With 'all', a lemma whose problem
     cannot be built (or checked within the memory and a day) for these parameters is reported
