@@ -199,14 +199,13 @@ class FloatList(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
-        out = []
-        for part in str(value).split(","):
-            part = part.strip()
-            if part:
-                out.append(FLOAT.convert(part, param, ctx))
-        if not out:
+        parts = [p.strip() for p in str(value).split(",")]
+        if not any(parts):
             self.fail(f"{value!r} holds no number", param, ctx)
-        return tuple(out)
+        if not all(parts):           # '0.2,,0.5' is a typo, not two slopes
+            self.fail(f"{value!r} has an empty item (numbers separated by single commas)",
+                      param, ctx)
+        return tuple(FLOAT.convert(p, param, ctx) for p in parts)
 
 
 # --------------------------------------------------------------------------- lemmas

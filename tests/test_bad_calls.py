@@ -226,6 +226,8 @@ CLI = [
     # a subnormal λ1 blamed --c with a negative "largest c" (new-user trial)
     pytest.param(["verify", "5.2.3", "--lambda1", "1e-320"], "--lambda1", "1e-320",
                  id="verify-lambda1-subnormal"),
+    pytest.param(["verify", "5.3.2", "--slopes", "0.2,,0.5"], "--slopes", "0.2,,0.5",
+                 id="verify-slopes-empty-item"),
     pytest.param(["verify", "5.2.3", "--seed", "-1"], "--seed", "-1", id="verify-seed"),
     pytest.param(["verify", "5.2.3", "--batch-size", "3"], "--batch-size", "3",
                  id="verify-unused-flag"),
