@@ -47,6 +47,10 @@ def analyze(source, *, analyses="all", out="out/manifold-analysis", meta=None, l
     train, test_pr, info = load_predictions(source, meta=meta, labels=labels, test=test,
                                             labels_test=labels_test,
                                             checkpoint_stride=checkpoint_stride)
+    if colour_by is not None and colour_by not in train.meta.columns:
+        from hyperribbon.theory import InvalidArgument
+        raise InvalidArgument("--colour-by", "analyze", "be a metadata column ("
+                              + ", ".join(map(str, train.meta.columns)) + ")", colour_by)
     log(f"loaded {train.m} models × {train.n_samples} samples × {train.n_classes} classes"
         + ("" if test_pr is None else f" (+ test, {test_pr.n_samples} samples)")
         + ("" if checkpoint_stride == 1 else f", every {checkpoint_stride}th checkpoint slot "

@@ -124,6 +124,10 @@ def _test_without_labels(d, s, tmp):
     return ["--test", str(d / "logp_test.npy")], "--labels-test"
 
 
+def _colour_by_unknown(d, s, tmp):
+    return ["--colour-by", "nonexistent"], "--colour-by"
+
+
 def _stride_on_stack(d, s, tmp):
     return ["--checkpoint-stride", "3"], "--checkpoint-stride"
 
@@ -131,6 +135,7 @@ def _stride_on_stack(d, s, tmp):
 @pytest.mark.parametrize("case", [
     pytest.param(_bad_analyses, id="bad-analyses"),
     pytest.param(_stride_on_stack, id="stride-on-a-stack"),
+    pytest.param(_colour_by_unknown, id="colour-by-unknown-column"),
     pytest.param(_bad_meta, id="meta-rows-mismatch"),
     pytest.param(_bad_stack, id="non-normalised-stack"),
     pytest.param(_bad_labels, id="labels-mismatch"),
