@@ -89,7 +89,7 @@ def test_kill_minus_nine_at_random_moments_then_resume(tmp_path, reference):
     rng = random.Random(seed)
     total = len(open_sweep(ref).checkpoints)
     partials, max_delay = [], seconds
-    while not any(0 < p < total for p in partials) and len(partials) < 8:
+    while not any(0 < p < total for p in partials) and len(partials) < 12:
         proc = _start(cmd)
         deadline = time.time() + 120
         while not os.path.exists(os.path.join(out, "zarr.json")) and proc.poll() is None \
@@ -104,6 +104,8 @@ def test_kill_minus_nine_at_random_moments_then_resume(tmp_path, reference):
         if done == total:                                  # finished before the kill: again
             shutil.rmtree(out)
             max_delay /= 2
+        elif done == 0:                  # killed before the first write (start-up, imports):
+            max_delay *= 2               # the in-process reference time underestimates these
     assert any(0 < p < total for p in partials), (seed, partials)
     run_sweep(_config(), out, scheduler="sync", progress=False)           # the restart
     _assert_same_store(out, ref)
