@@ -163,18 +163,17 @@ def write_checkpoints(arrays, runs, slot: int, *, step, epoch, logp_train, logp_
     def per_run(v, dtype):
         return np.broadcast_to(np.asarray(v, dtype), (r,))
 
-    sel = (ids, slot) if r > 1 else (int(ids[0]), slot)
-    one = (lambda a: a) if r > 1 else (lambda a: a[0])
-    arrays["train/logp"][sel] = one(np.asarray(logp_train, np.float32).reshape(
-        (r,) + np.shape(logp_train)[-2:]))
-    arrays["test/logp"][sel] = one(np.asarray(logp_test, np.float32).reshape(
-        (r,) + np.shape(logp_test)[-2:]))
-    arrays["metrics/step"][sel] = one(per_run(step, np.int64))
+    sel = (ids, slot)                                  # orthogonal selection: one chunk per run
+    arrays["train/logp"][sel] = np.asarray(logp_train, np.float32).reshape(
+        (r,) + np.shape(logp_train)[-2:])
+    arrays["test/logp"][sel] = np.asarray(logp_test, np.float32).reshape(
+        (r,) + np.shape(logp_test)[-2:])
+    arrays["metrics/step"][sel] = per_run(step, np.int64)
     for name, value in (("epoch", epoch), ("train_error", train_error),
                         ("test_error", test_error), ("train_loss", train_loss),
                         ("test_loss", test_loss)):
-        arrays[f"metrics/{name}"][sel] = one(per_run(value, np.float64))
-    arrays["metrics/done"][sel] = one(np.ones(r, bool))
+        arrays[f"metrics/{name}"][sel] = per_run(value, np.float64)
+    arrays["metrics/done"][sel] = np.ones(r, bool)
 
 
 def write_checkpoint(root, run: int, slot: int, *, step: int, epoch: float, logp_train,
